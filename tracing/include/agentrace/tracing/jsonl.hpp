@@ -1,0 +1,62 @@
+// JSON Lines: the project's native trace format. One finished span per line, self-contained
+// (resource and scope included), so a truncated file loses at most its last line, and any trace
+// can be read back into SpanData values and rendered again.
+//
+// A line: {"trace_id":"<32 hex>","span_id":"<16 hex>","parent_span_id":"<16 hex>"|absent,
+//   "name":..,"kind":"internal",.."start_unix_ns":<int>,"end_unix_ns":<int>,
+//   "attributes":{"key":value,..},"status":{"code":"error","description":..},"events":[..],
+//   "links":[..],"resource":{..},"scope":{"name":..,"version":..}, dropped counts when non-zero}
+// Attribute values keep their JSON type: bool, integer (int64), number with a decimal point
+// (double), string, or a homogeneous array of those.
+#pragma once
+
+#include <cstdio>
+#include <filesystem>
+#include <istream>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "agentrace/tracing/exporter.hpp"
+
+namespace agentrace::tracing {
+
+// One line of JSON, without the trailing newline.
+std::string to_jsonl_line(const SpanData& span);
+// Parses one line; throws std::invalid_argument with a message naming the bad field.
+SpanData from_jsonl_line(std::string_view line);
+
+struct JsonlError {
+  std::size_t line = 0;  // 1-based
+  std::string message;
+};
+
+struct JsonlReadResult {
+  std::vector<SpanData> spans;
+  std::vector<JsonlError> errors;  // malformed lines; the other lines are still read
+};
+
+JsonlReadResult read_jsonl(std::istream& in);
+// Throws std::system_error when the file cannot be opened.
+JsonlReadResult read_jsonl_file(const std::filesystem::path& path);
+
+// Appends each span as one line and flushes after each batch, so a crash loses at most the batch
+// being written. Creates parent directories.
+class JsonlFileExporter final : public SpanExporter {
+ public:
+  // Throws std::system_error when the file cannot be opened for appending.
+  explicit JsonlFileExporter(std::filesystem::path path);
+  ~JsonlFileExporter() override;
+  ExportResult export_spans(SpanBatch batch, std::chrono::milliseconds timeout) noexcept override;
+  bool force_flush(std::chrono::milliseconds timeout) noexcept override;
+  bool shutdown(std::chrono::milliseconds timeout) noexcept override;
+  [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
+
+ private:
+  std::filesystem::path path_;
+  std::mutex mutex_;
+  std::FILE* file_ = nullptr;
+  std::string buffer_;
+};
+
+}  // namespace agentrace::tracing

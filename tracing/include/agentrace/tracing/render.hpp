@@ -1,0 +1,34 @@
+// Renderers: pure functions from a set of finished spans to text. They never crash on what a
+// real trace file can hold: several traces, several roots, orphans (a parent that is missing),
+// spans that never ended (end time 0), zero durations.
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <string>
+
+#include "agentrace/tracing/span_data.hpp"
+
+namespace agentrace::tracing {
+
+struct RenderOptions {
+  std::size_t width = 100;          // total line width of the timeline
+  bool color = false;               // ANSI colours (status marks, bars)
+  bool show_attributes = true;      // key attributes after the name in the tree
+  std::size_t max_attribute_chars = 60;
+};
+
+// An indented tree per trace: name, duration, status mark (ok / error / unset), key attributes.
+// Children sorted by start time; orphans shown under a "(missing parent <id>)" marker; spans
+// that never ended marked "(unfinished)".
+std::string render_tree(std::span<const SpanData> spans, const RenderOptions& options = {});
+
+// One line per span on a shared time axis per trace: indented name, an ASCII bar placed at the
+// span's start and as long as its duration, and the duration.
+std::string render_timeline(std::span<const SpanData> spans, const RenderOptions& options = {});
+
+// "850 ns", "12.3 us", "1.23 ms", "2.50 s": three significant digits in the largest unit that
+// keeps the number below 1000 (whole seconds from 1000 s up); the format every renderer uses.
+std::string format_duration(std::uint64_t ns);
+
+}  // namespace agentrace::tracing

@@ -1,0 +1,217 @@
+// Tracer, TracerProvider and the RAII Span handle.
+//
+//   auto provider = std::make_shared<TracerProvider>(TracerProviderOptions{
+//       .processor = make_batch_processor(std::make_unique<JsonlFileExporter>("trace.jsonl"))});
+//   Tracer tracer = provider->tracer("my.component");
+//   {
+//     Span span = tracer.start_span("work");       // parent: this thread's current span
+//     span.set_attribute("items", 3);
+//     Scope scope(span);                            // children started below nest under it
+//     ...
+//   }                                               // ended here, on every path
+//
+// With no processor, with enabled = false, or with OTEL_SDK_DISABLED=true, start_span returns an
+// inert Span after one branch: no id, no clock read, no allocation.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "agentrace/tracing/attributes.hpp"
+#include "agentrace/tracing/context.hpp"
+#include "agentrace/tracing/ids.hpp"
+#include "agentrace/tracing/processor.hpp"
+#include "agentrace/tracing/sampler.hpp"
+#include "agentrace/tracing/span_data.hpp"
+
+namespace agentrace::tracing {
+
+namespace detail {
+struct TracerCore;
+}
+
+// Which span a new span is a child of.
+class Parent {
+ public:
+  enum class Mode : std::uint8_t { current, none, explicit_context };
+
+  // The calling thread's current span (see Scope); a root when there is none.
+  constexpr Parent() noexcept = default;
+  Parent(const Span& span) noexcept;                                                // NOLINT: implicit by design
+  constexpr Parent(const SpanContext& context) noexcept : mode_(Mode::explicit_context), context_(&context) {}  // NOLINT
+  Parent(const Context& context) noexcept : Parent(context.span) {}                 // NOLINT
+
+  static constexpr Parent current() noexcept { return Parent{}; }
+  // Start a new trace whatever the current context is.
+  static constexpr Parent none() noexcept {
+    Parent p;
+    p.mode_ = Mode::none;
+    return p;
+  }
+
+  [[nodiscard]] constexpr Mode mode() const noexcept { return mode_; }
+  [[nodiscard]] constexpr const SpanContext* context() const noexcept { return context_; }
+
+ private:
+  Mode mode_ = Mode::current;
+  const SpanContext* context_ = nullptr;  // borrowed for the duration of start_span
+};
+
+struct SpanOptions {
+  Parent parent{};
+  SpanKind kind = SpanKind::internal;
+  std::uint64_t start_unix_ns = 0;  // 0: now
+  Attributes attributes{};          // set at start (subject to the limits)
+  std::vector<Link> links{};
+};
+
+// Unix time in nanoseconds from a clock that never goes backwards within this process: the
+// system clock read once, advanced by the steady clock, so durations are never negative.
+std::uint64_t now_unix_ns() noexcept;
+
+// A live span. Move-only; ends when destroyed if not ended before. Every method is a no-op on an
+// inert (non-recording) span, which is what a disabled or sampled-out tracer returns.
+class Span {
+ public:
+  Span() noexcept = default;
+  ~Span() { end(); }
+  Span(Span&& other) noexcept;
+  Span& operator=(Span&& other) noexcept;
+  Span(const Span&) = delete;
+  Span& operator=(const Span&) = delete;
+
+  // True until end() for a span that records; false for an inert one.
+  [[nodiscard]] bool is_recording() const noexcept { return data_ != nullptr; }
+  // Valid for every span a working tracer started (sampled or not), even after end().
+  [[nodiscard]] const SpanContext& context() const noexcept { return context_; }
+
+  template <typename V>
+  Span& set_attribute(std::string_view key, V&& value) {
+    if (data_ != nullptr) set_attribute_value(key, to_attribute_value(std::forward<V>(value)));
+    return *this;
+  }
+  Span& set_attributes(const Attributes& attributes);
+  Span& add_event(std::string_view name, Attributes attributes = {}, std::uint64_t time_unix_ns = 0);
+  Span& add_link(const SpanContext& context, Attributes attributes = {});
+  // The spec's precedence: ok is final; unset is ignored; a description only goes with error.
+  Span& set_status(StatusCode code, std::string_view description = {});
+  Span& update_name(std::string_view name);
+  // Adds the `exception` event (exception.type, exception.message[, exception.escaped]). Does not
+  // change the status: callers decide whether the exception is an error of this span.
+  Span& record_exception(const std::exception& e, bool escaped = false);
+  Span& record_exception(std::exception_ptr e, bool escaped = false);
+  Span& record_exception(std::string_view type, std::string_view message, bool escaped = false);
+
+  // Ends the span now (or at `end_unix_ns`, clamped to be no earlier than the start) and hands it
+  // to the processor. Idempotent.
+  void end(std::uint64_t end_unix_ns = 0) noexcept;
+
+  // The span's data while it records (nullptr otherwise). For instrumentation that reads back.
+  [[nodiscard]] const SpanData* data() const noexcept { return data_; }
+
+ private:
+  friend class Tracer;
+  Span(const detail::TracerCore* core, SpanData* data, SpanContext context) noexcept
+      : core_(core), data_(data), context_(std::move(context)) {}
+  void set_attribute_value(std::string_view key, AttributeValue&& value);
+
+  const detail::TracerCore* core_ = nullptr;
+  SpanData* data_ = nullptr;  // owned while recording
+  SpanContext context_;
+};
+
+// Creates spans for one instrumentation scope. Cheap to copy; keeps its provider's core alive.
+class Tracer {
+ public:
+  Tracer() noexcept = default;  // a tracer that never records
+
+  [[nodiscard]] Span start_span(std::string_view name, const SpanOptions& options = {}) const;
+  [[nodiscard]] Span start_span(std::string_view name, Parent parent, SpanKind kind = SpanKind::internal) const;
+  // False when nothing would be recorded: guard attributes that are costly to build with it.
+  [[nodiscard]] bool enabled() const noexcept;
+  [[nodiscard]] const InstrumentationScope& scope() const noexcept;
+
+ private:
+  friend class TracerProvider;
+  Tracer(std::shared_ptr<const detail::TracerCore> core, const SpanSource* source) noexcept
+      : core_(std::move(core)), source_(source) {}
+
+  std::shared_ptr<const detail::TracerCore> core_;
+  const SpanSource* source_ = nullptr;
+};
+
+struct TracerProviderOptions {
+  std::unique_ptr<SpanProcessor> processor{};  // none: tracing is off
+  std::unique_ptr<Sampler> sampler{};          // none: parentbased_always_on
+  Resource resource = default_resource();
+  SpanLimits limits{};
+  bool enabled = true;
+};
+
+// Owns the processor, sampler, resource and limits shared by its tracers. Spans must end before
+// the provider's last Tracer and the provider itself are destroyed. The destructor shuts down.
+class TracerProvider {
+ public:
+  explicit TracerProvider(TracerProviderOptions options = {});
+  // Configured from the environment: OTEL_SDK_DISABLED, OTEL_TRACES_SAMPLER[_ARG], span limits,
+  // OTEL_SERVICE_NAME / OTEL_RESOURCE_ATTRIBUTES; the processor is given.
+  static std::shared_ptr<TracerProvider> from_env(std::unique_ptr<SpanProcessor> processor);
+  ~TracerProvider();
+  TracerProvider(const TracerProvider&) = delete;
+  TracerProvider& operator=(const TracerProvider&) = delete;
+
+  [[nodiscard]] Tracer tracer(std::string_view name = "agentrace", std::string_view version = {}) const;
+  [[nodiscard]] bool enabled() const noexcept;
+  bool force_flush(std::chrono::milliseconds timeout = std::chrono::milliseconds{30000}) noexcept;
+  bool shutdown(std::chrono::milliseconds timeout = std::chrono::milliseconds{30000}) noexcept;
+  [[nodiscard]] SpanProcessor* processor() const noexcept;
+  [[nodiscard]] const Resource& resource() const noexcept;
+
+ private:
+  std::shared_ptr<detail::TracerCore> core_;
+};
+
+// The process-wide provider used by global_tracer() and traced(name, fn). Until one is set it is
+// a provider that records nothing.
+void set_global_provider(std::shared_ptr<TracerProvider> provider);
+std::shared_ptr<TracerProvider> global_provider();
+Tracer global_tracer(std::string_view name = "agentrace");
+
+// True when OTEL_SDK_DISABLED is "true" (case-insensitive).
+bool sdk_disabled_by_env() noexcept;
+
+// Runs `fn` inside a span named `name` that is current while `fn` runs. `fn` may take the Span&.
+// An exception is recorded on the span (exception event, error status) and rethrown.
+template <typename F>
+decltype(auto) traced(const Tracer& tracer, std::string_view name, F&& fn) {
+  Span span = tracer.start_span(name);
+  Scope scope(span);
+  try {
+    if constexpr (std::is_invocable_v<F, Span&>) {
+      return std::invoke(std::forward<F>(fn), span);
+    } else {
+      return std::invoke(std::forward<F>(fn));
+    }
+  } catch (const std::exception& e) {
+    span.record_exception(e, true).set_status(StatusCode::error, e.what());
+    throw;
+  } catch (...) {
+    span.record_exception(std::current_exception(), true).set_status(StatusCode::error, "unknown exception");
+    throw;
+  }
+}
+
+template <typename F>
+decltype(auto) traced(std::string_view name, F&& fn) {
+  return traced(global_tracer(), name, std::forward<F>(fn));
+}
+
+}  // namespace agentrace::tracing

@@ -1,0 +1,40 @@
+#include "agentrace/tracing/in_memory_exporter.hpp"
+
+namespace agentrace::tracing {
+
+std::vector<SpanData> InMemoryExporter::Storage::spans() const {
+  std::lock_guard lock(mutex_);
+  return spans_;
+}
+
+std::size_t InMemoryExporter::Storage::size() const {
+  std::lock_guard lock(mutex_);
+  return spans_.size();
+}
+
+void InMemoryExporter::Storage::clear() {
+  std::lock_guard lock(mutex_);
+  spans_.clear();
+}
+
+void InMemoryExporter::Storage::add(SpanBatch batch) {
+  std::lock_guard lock(mutex_);
+  for (const SpanData* span : batch) spans_.push_back(*span);
+}
+
+ExportResult InMemoryExporter::export_spans(SpanBatch batch, std::chrono::milliseconds /*timeout*/) noexcept {
+  if (shut_down_.load(std::memory_order_acquire)) return ExportResult::failure;
+  try {
+    storage_->add(batch);
+    return ExportResult::success;
+  } catch (...) {
+    return ExportResult::failure;
+  }
+}
+
+bool InMemoryExporter::shutdown(std::chrono::milliseconds /*timeout*/) noexcept {
+  shut_down_.store(true, std::memory_order_release);
+  return true;
+}
+
+}  // namespace agentrace::tracing

@@ -1,0 +1,410 @@
+#include "agentrace/tracing/processor.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <new>
+#include <thread>
+
+#include "env.hpp"
+
+namespace agentrace::tracing {
+
+// ---------------------------------------------------------------------------------------------
+// Simple
+
+namespace {
+
+class SimpleSpanProcessor final : public SpanProcessor {
+ public:
+  explicit SimpleSpanProcessor(std::unique_ptr<SpanExporter> exporter) : exporter_(std::move(exporter)) {}
+  ~SimpleSpanProcessor() override { shutdown(std::chrono::milliseconds{30000}); }
+
+  void on_end(std::unique_ptr<SpanData> span) noexcept override {
+    if (!span->flags.sampled() || shut_down_.load(std::memory_order_acquire)) return;
+    const SpanData* one[] = {span.get()};
+    std::lock_guard lock(mutex_);
+    exporter_->export_spans(SpanBatch(one), std::chrono::milliseconds{30000});
+  }
+
+  bool force_flush(std::chrono::milliseconds timeout) noexcept override {
+    std::lock_guard lock(mutex_);
+    return exporter_->force_flush(timeout);
+  }
+
+  bool shutdown(std::chrono::milliseconds timeout) noexcept override {
+    if (shut_down_.exchange(true)) return true;
+    std::lock_guard lock(mutex_);
+    return exporter_->shutdown(timeout);
+  }
+
+ private:
+  std::unique_ptr<SpanExporter> exporter_;
+  std::mutex mutex_;
+  std::atomic<bool> shut_down_{false};
+};
+
+// ---------------------------------------------------------------------------------------------
+// Multi
+
+class MultiSpanProcessor final : public SpanProcessor {
+ public:
+  explicit MultiSpanProcessor(std::vector<std::unique_ptr<SpanProcessor>> processors)
+      : processors_(std::move(processors)) {
+    std::erase(processors_, nullptr);
+  }
+
+  void on_start(const SpanData& span) noexcept override {
+    for (auto& p : processors_) p->on_start(span);
+  }
+
+  void on_end(std::unique_ptr<SpanData> span) noexcept override {
+    if (processors_.empty()) return;
+    for (std::size_t i = 0; i + 1 < processors_.size(); ++i) {
+      try {
+        processors_[i]->on_end(std::make_unique<SpanData>(*span));
+      } catch (...) {  // out of memory for a copy: that processor misses the span, the rest go on
+      }
+    }
+    processors_.back()->on_end(std::move(span));
+  }
+
+  bool force_flush(std::chrono::milliseconds timeout) noexcept override {
+    return for_each_within(timeout, [](SpanProcessor& p, std::chrono::milliseconds t) { return p.force_flush(t); });
+  }
+
+  bool shutdown(std::chrono::milliseconds timeout) noexcept override {
+    return for_each_within(timeout, [](SpanProcessor& p, std::chrono::milliseconds t) { return p.shutdown(t); });
+  }
+
+ private:
+  // Every processor is called even when an earlier one timed out; each gets what is left of the
+  // caller's budget.
+  template <typename F>
+  bool for_each_within(std::chrono::milliseconds timeout, F call) noexcept {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    bool ok = true;
+    for (auto& p : processors_) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      ok = call(*p, std::max(left, std::chrono::milliseconds{0})) && ok;
+    }
+    return ok;
+  }
+
+  std::vector<std::unique_ptr<SpanProcessor>> processors_;
+};
+
+}  // namespace
+
+std::unique_ptr<SpanProcessor> make_simple_processor(std::unique_ptr<SpanExporter> exporter) {
+  return std::make_unique<SimpleSpanProcessor>(std::move(exporter));
+}
+
+std::unique_ptr<SpanProcessor> make_multi_processor(std::vector<std::unique_ptr<SpanProcessor>> processors) {
+  return std::make_unique<MultiSpanProcessor>(std::move(processors));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Batch
+
+BatchOptions BatchOptions::from_env() {
+  BatchOptions o;
+  if (auto v = detail::env_uint("OTEL_BSP_MAX_QUEUE_SIZE")) {
+    if (*v > 0) {
+      o.max_queue_size = static_cast<std::size_t>(*v);
+    } else {
+      detail::warn_once("OTEL_BSP_MAX_QUEUE_SIZE must be positive; using 2048");
+    }
+  }
+  if (auto v = detail::env_uint("OTEL_BSP_SCHEDULE_DELAY")) o.schedule_delay = std::chrono::milliseconds(*v);
+  if (auto v = detail::env_uint("OTEL_BSP_EXPORT_TIMEOUT")) o.export_timeout = std::chrono::milliseconds(*v);
+  if (auto v = detail::env_uint("OTEL_BSP_MAX_EXPORT_BATCH_SIZE")) {
+    if (*v > 0) {
+      o.max_export_batch_size = static_cast<std::size_t>(*v);
+    } else {
+      detail::warn_once("OTEL_BSP_MAX_EXPORT_BATCH_SIZE must be positive; using 512");
+    }
+  }
+  if (o.max_export_batch_size > o.max_queue_size) {
+    detail::warn_once("OTEL_BSP_MAX_EXPORT_BATCH_SIZE is larger than the queue; using the queue size");
+    o.max_export_batch_size = o.max_queue_size;
+  }
+  return o;
+}
+
+// Everything the worker touches lives here, so a worker stuck in a hung exporter can outlive the
+// processor without touching freed memory.
+struct BatchSpanProcessor::State {
+  // Bounded multi-producer single-consumer ring (Vyukov's sequence-numbered cells): a producer
+  // claims a position with one CAS and publishes the cell with one release store; nobody locks.
+  struct Cell {
+    std::atomic<std::size_t> sequence;
+    SpanData* span;
+  };
+
+  State(std::unique_ptr<SpanExporter> e, BatchOptions o)
+      : exporter(std::move(e)),
+        options(o),
+        capacity(std::max<std::size_t>(1, o.max_queue_size)),
+        power_of_two((capacity & (capacity - 1)) == 0),
+        cells(new Cell[capacity]) {
+    options.max_export_batch_size = std::clamp<std::size_t>(options.max_export_batch_size, 1, capacity);
+    for (std::size_t i = 0; i < capacity; ++i) {
+      cells[i].sequence.store(i, std::memory_order_relaxed);
+      cells[i].span = nullptr;
+    }
+  }
+
+  ~State() {
+    while (SpanData* s = try_pop()) delete s;
+  }
+
+  [[nodiscard]] std::size_t index(std::size_t pos) const noexcept {
+    return power_of_two ? (pos & (capacity - 1)) : (pos % capacity);
+  }
+
+  bool try_push(SpanData* span) noexcept {
+    std::size_t pos = enqueue_pos.load(std::memory_order_relaxed);
+    for (;;) {
+      Cell& cell = cells[index(pos)];
+      const std::size_t seq = cell.sequence.load(std::memory_order_acquire);
+      const auto diff = static_cast<std::intptr_t>(seq) - static_cast<std::intptr_t>(pos);
+      if (diff == 0) {
+        if (enqueue_pos.compare_exchange_weak(pos, pos + 1, std::memory_order_relaxed)) {
+          cell.span = span;
+          cell.sequence.store(pos + 1, std::memory_order_release);
+          return true;
+        }
+      } else if (diff < 0) {
+        return false;  // full
+      } else {
+        pos = enqueue_pos.load(std::memory_order_relaxed);
+      }
+    }
+  }
+
+  // Only the worker (or the destructor, after it) pops.
+  SpanData* try_pop() noexcept {
+    const std::size_t pos = dequeue_pos.load(std::memory_order_relaxed);
+    Cell& cell = cells[index(pos)];
+    const std::size_t seq = cell.sequence.load(std::memory_order_acquire);
+    if (seq != pos + 1) return nullptr;  // empty, or a producer has claimed but not yet published
+    SpanData* span = cell.span;
+    cell.sequence.store(pos + capacity, std::memory_order_release);
+    dequeue_pos.store(pos + 1, std::memory_order_release);
+    return span;
+  }
+
+  [[nodiscard]] std::size_t queued() const noexcept {
+    const std::size_t head = dequeue_pos.load(std::memory_order_seq_cst);
+    const std::size_t tail = enqueue_pos.load(std::memory_order_seq_cst);
+    return tail > head ? tail - head : 0;
+  }
+
+  void wake_worker_if_batch_ready() noexcept {
+    // Pairs with the worker's store of `worker_waiting` before it re-checks the queue: either the
+    // worker sees the new span, or this thread sees it waiting and wakes it. Only one producer
+    // wins the exchange, so a burst costs one notification.
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    if (!worker_waiting.load(std::memory_order_relaxed)) return;
+    if (queued() < options.max_export_batch_size) return;
+    if (!worker_waiting.exchange(false)) return;
+    std::lock_guard lock(mutex);
+    wake.notify_one();
+  }
+
+  void export_batch(std::vector<SpanData*>& batch, std::vector<const SpanData*>& view) noexcept {
+    if (batch.empty()) return;
+    view.assign(batch.begin(), batch.end());
+    ExportResult result = ExportResult::failure;
+    try {
+      result = exporter->export_spans(SpanBatch(view), options.export_timeout);
+    } catch (...) {  // the interface is noexcept; a throwing exporter still must not kill tracing
+    }
+    (result == ExportResult::success ? exported : failed).fetch_add(batch.size(), std::memory_order_relaxed);
+    for (SpanData* s : batch) delete s;
+    batch.clear();
+  }
+
+  // Exports full batches; with `everything`, also the last partial one.
+  void drain(bool everything, std::vector<SpanData*>& batch, std::vector<const SpanData*>& view) noexcept {
+    for (;;) {
+      while (batch.size() < options.max_export_batch_size) {
+        SpanData* s = try_pop();
+        if (s == nullptr) break;
+        batch.push_back(s);
+      }
+      if (batch.empty()) return;
+      if (batch.size() < options.max_export_batch_size && !everything) return;  // keep it for later
+      const bool was_full = batch.size() == options.max_export_batch_size;
+      export_batch(batch, view);
+      if (!was_full) {
+        // A producer may be between its claim and its publish: give it a moment, then go on.
+        if (queued() == 0) return;
+        std::this_thread::yield();
+      }
+    }
+  }
+
+  void run() noexcept {
+    std::vector<SpanData*> batch;
+    std::vector<const SpanData*> view;
+    try {
+      batch.reserve(options.max_export_batch_size);
+      view.reserve(options.max_export_batch_size);
+    } catch (...) {
+    }
+    auto next_export = std::chrono::steady_clock::now() + options.schedule_delay;
+    for (;;) {
+      bool stopping = false;
+      bool flushing = false;
+      std::uint64_t flush_ticket = 0;
+      bool timer = false;
+      {
+        std::unique_lock lock(mutex);
+        worker_waiting.store(true, std::memory_order_seq_cst);
+        wake.wait_until(lock, next_export, [&] {
+          return stop || flush_requested != flush_completed || queued() >= options.max_export_batch_size;
+        });
+        worker_waiting.store(false, std::memory_order_relaxed);
+        stopping = stop;
+        flush_ticket = flush_requested;
+        flushing = flush_requested != flush_completed;
+        timer = std::chrono::steady_clock::now() >= next_export;
+      }
+      const bool everything = stopping || timer || flushing;
+      drain(everything, batch, view);
+      if (timer || everything) next_export = std::chrono::steady_clock::now() + options.schedule_delay;
+
+      if (stopping) {
+        drain(true, batch, view);
+        std::chrono::milliseconds left{0};
+        {
+          std::lock_guard lock(mutex);
+          left = std::chrono::duration_cast<std::chrono::milliseconds>(shutdown_deadline - std::chrono::steady_clock::now());
+        }
+        try {
+          exporter->shutdown(std::max(left, std::chrono::milliseconds{0}));
+        } catch (...) {
+        }
+        std::lock_guard lock(mutex);
+        flush_completed = flush_ticket;
+        worker_done = true;
+        done.notify_all();
+        return;
+      }
+      if (flushing) {
+        try {
+          exporter->force_flush(options.export_timeout);
+        } catch (...) {
+        }
+        std::lock_guard lock(mutex);
+        flush_completed = flush_ticket;
+        done.notify_all();
+      }
+    }
+  }
+
+  std::unique_ptr<SpanExporter> exporter;
+  BatchOptions options;
+  const std::size_t capacity;
+  const bool power_of_two;
+  std::unique_ptr<Cell[]> cells;
+
+  alignas(64) std::atomic<std::size_t> enqueue_pos{0};
+  alignas(64) std::atomic<std::size_t> dequeue_pos{0};
+  alignas(64) std::atomic<bool> worker_waiting{false};
+  alignas(64) std::atomic<std::uint64_t> dropped{0};
+  std::atomic<std::uint64_t> exported{0};
+  std::atomic<std::uint64_t> failed{0};
+  std::atomic<bool> shut_down{false};
+
+  std::mutex mutex;                 // guards the fields below and the worker's sleep
+  std::condition_variable wake;     // worker waits here
+  std::condition_variable done;     // flush and shutdown callers wait here
+  std::uint64_t flush_requested = 0;
+  std::uint64_t flush_completed = 0;
+  bool stop = false;
+  bool worker_done = false;
+  std::chrono::steady_clock::time_point shutdown_deadline;
+  std::thread worker;
+};
+
+BatchSpanProcessor::BatchSpanProcessor(std::unique_ptr<SpanExporter> exporter, BatchOptions options)
+    : state_(std::make_shared<State>(std::move(exporter), options)) {
+  // The worker holds its own reference: see State.
+  state_->worker = std::thread([state = state_] { state->run(); });
+}
+
+BatchSpanProcessor::~BatchSpanProcessor() {
+  shutdown(state_->options.export_timeout);
+  bool done = false;
+  {
+    std::lock_guard lock(state_->mutex);
+    done = state_->worker_done;
+  }
+  if (done) {
+    state_->worker.join();
+  } else {
+    state_->worker.detach();  // stuck in the exporter: it keeps State alive and ends on its own
+  }
+}
+
+void BatchSpanProcessor::on_end(std::unique_ptr<SpanData> span) noexcept {
+  if (!span->flags.sampled()) return;  // recorded but not sampled: never exported
+  State& s = *state_;
+  if (s.shut_down.load(std::memory_order_relaxed) || !s.try_push(span.get())) {
+    s.dropped.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  span.release();  // owned by the queue now
+  s.wake_worker_if_batch_ready();
+}
+
+bool BatchSpanProcessor::force_flush(std::chrono::milliseconds timeout) noexcept {
+  State& s = *state_;
+  std::unique_lock lock(s.mutex);
+  if (s.worker_done) return true;
+  const std::uint64_t ticket = ++s.flush_requested;
+  s.wake.notify_one();
+  return s.done.wait_for(lock, timeout, [&] { return s.flush_completed >= ticket || s.worker_done; });
+}
+
+bool BatchSpanProcessor::shutdown(std::chrono::milliseconds timeout) noexcept {
+  State& s = *state_;
+  if (s.shut_down.exchange(true)) return true;
+  bool completed = false;
+  {
+    std::unique_lock lock(s.mutex);
+    s.stop = true;
+    s.shutdown_deadline = std::chrono::steady_clock::now() + timeout;
+    s.wake.notify_one();
+    completed = s.done.wait_for(lock, timeout, [&] { return s.worker_done; });
+  }
+  const std::uint64_t dropped = s.dropped.load(std::memory_order_relaxed);
+  if (dropped > 0) {
+    spdlog::warn("agentrace: the batch span processor dropped {} span(s) because its queue ({}) was full",
+                 dropped, s.capacity);
+  }
+  if (!completed) {
+    spdlog::warn("agentrace: span processor shutdown did not complete within {} ms", timeout.count());
+  }
+  return completed;
+}
+
+BatchStats BatchSpanProcessor::stats() const noexcept {
+  const State& s = *state_;
+  return BatchStats{s.enqueue_pos.load(std::memory_order_relaxed), s.dropped.load(std::memory_order_relaxed),
+                    s.exported.load(std::memory_order_relaxed), s.failed.load(std::memory_order_relaxed)};
+}
+
+const BatchOptions& BatchSpanProcessor::options() const noexcept { return state_->options; }
+
+std::unique_ptr<SpanProcessor> make_batch_processor(std::unique_ptr<SpanExporter> exporter, BatchOptions options) {
+  return std::make_unique<BatchSpanProcessor>(std::move(exporter), options);
+}
+
+}  // namespace agentrace::tracing
