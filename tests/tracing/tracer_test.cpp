@@ -400,3 +400,61 @@ TEST_CASE("now_unix_ns is a plausible wall time and monotonic", "[tracing][clock
   CHECK(b >= a);
   CHECK(a > 1'600'000'000ULL * 1'000'000'000ULL);  // after 2020
 }
+
+TEST_CASE("recycled span records carry nothing over to the next span", "[tracing][tracer][pool]") {
+  InMemoryTracing t;
+  for (int round = 0; round < 3; ++round) {
+    {
+      Span s = t.tracer.start_span("full", {.kind = SpanKind::client});
+      s.set_attribute("a", "alpha").set_attribute("b", 2).set_attribute("c", std::vector<std::string>{"x"});
+      s.add_event("ev").add_link(SpanContext{TraceId::random(), SpanId::random(), TraceFlags{1}, false, {}});
+      s.set_status(StatusCode::error, "bad");
+    }
+    {
+      Span s = t.tracer.start_span("bare");  // most likely the record "full" just used
+      s.set_attribute("b", "now a string");
+    }
+  }
+  for (const auto& s : agentrace::testing::spans_named(t.spans(), "bare")) {
+    REQUIRE(s.attributes.size() == 1);
+    CHECK(s.attributes[0].key == "b");
+    CHECK(std::get<std::string>(s.attributes[0].value) == "now a string");
+    CHECK(s.events.empty());
+    CHECK(s.links.empty());
+    CHECK(s.status.code == StatusCode::unset);
+    CHECK(s.kind == SpanKind::internal);
+    CHECK(s.dropped_attributes_count == 0);
+  }
+  for (const auto& s : agentrace::testing::spans_named(t.spans(), "full")) {
+    CHECK(s.attributes.size() == 3);
+    CHECK(*find_attribute_as<std::int64_t>(s.attributes, "b") == 2);
+  }
+}
+
+TEST_CASE("Attributes behaves as a vector and keeps elements only invisibly", "[tracing][attributes]") {
+  Attributes a{{"x", 1}, {"y", "two"}};
+  CHECK(a.size() == 2);
+  a.clear();
+  CHECK(a.empty());
+  CHECK(a.begin() == a.end());
+  a.emplace_back("z", 3.5);
+  CHECK(a.size() == 1);
+  CHECK(a[0].key == "z");
+  CHECK(std::get<double>(a[0].value) == 3.5);
+  const Attributes copy = a;  // copies only the live element
+  CHECK(copy.size() == 1);
+  CHECK(copy == a);
+  CHECK(copy.retained_bytes() <= a.retained_bytes());
+  Attributes other{{"z", 3.5}, {"extra", true}};
+  other.pop_back();
+  CHECK(other == a);
+  other.resize(2);
+  CHECK(other.size() == 2);
+  CHECK(other[1].key.empty());  // grown elements are default, never the kept stale ones
+  CHECK(std::get<bool>(other[1].value) == false);
+  Attributes moved = std::move(other);
+  CHECK(moved.size() == 2);
+  moved.release_memory();
+  CHECK(moved.empty());
+  CHECK(moved.capacity() == 0);
+}

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "env.hpp"
+#include "span_pool.hpp"
 
 namespace agentrace::tracing {
 
@@ -26,8 +27,11 @@ class SimpleSpanProcessor final : public SpanProcessor {
   void on_end(std::unique_ptr<SpanData> span) noexcept override {
     if (!span->flags.sampled() || shut_down_.load(std::memory_order_acquire)) return;
     const SpanData* one[] = {span.get()};
-    std::lock_guard lock(mutex_);
-    exporter_->export_spans(SpanBatch(one), std::chrono::milliseconds{30000});
+    {
+      std::lock_guard lock(mutex_);
+      exporter_->export_spans(SpanBatch(one), std::chrono::milliseconds{30000});
+    }
+    detail::recycle_span_data(std::move(span));
   }
 
   bool force_flush(std::chrono::milliseconds timeout) noexcept override {
@@ -225,7 +229,7 @@ struct BatchSpanProcessor::State {
     } catch (...) {  // the interface is noexcept; a throwing exporter still must not kill tracing
     }
     (result == ExportResult::success ? exported : failed).fetch_add(batch.size(), std::memory_order_relaxed);
-    for (SpanData* s : batch) delete s;
+    detail::recycle_span_data(std::span<SpanData* const>(batch));
     batch.clear();
   }
 
@@ -249,7 +253,15 @@ struct BatchSpanProcessor::State {
     }
   }
 
+  // The worker's loop. Waking a blocked thread takes about 1 ms on a virtual machine (measured
+  // here: p50 0.9 ms, p99 6.5 ms), long enough for a busy producer to overflow the default queue,
+  // while a timed wait of 20 us returns in about 90 us. So while spans keep arriving the worker
+  // polls with short timed waits, backing off (20 us doubling to 5 ms) once they stop, and only
+  // then blocks until the schedule delay or a producer's wake-up at a full batch.
   void run() noexcept {
+    using namespace std::chrono;
+    constexpr microseconds min_poll{20};
+    constexpr microseconds max_poll{5000};
     std::vector<SpanData*> batch;
     std::vector<const SpanData*> view;
     try {
@@ -257,37 +269,47 @@ struct BatchSpanProcessor::State {
       view.reserve(options.max_export_batch_size);
     } catch (...) {
     }
-    auto next_export = std::chrono::steady_clock::now() + options.schedule_delay;
+    auto next_export = steady_clock::now() + options.schedule_delay;
+    microseconds poll = min_poll;  // start warm: spans usually follow a provider's creation
+    std::size_t seen = enqueue_pos.load(std::memory_order_relaxed);
     for (;;) {
       bool stopping = false;
       bool flushing = false;
       std::uint64_t flush_ticket = 0;
-      bool timer = false;
       {
         std::unique_lock lock(mutex);
-        worker_waiting.store(true, std::memory_order_seq_cst);
-        wake.wait_until(lock, next_export, [&] {
+        auto ready = [&] {
           return stop || flush_requested != flush_completed || queued() >= options.max_export_batch_size;
-        });
-        worker_waiting.store(false, std::memory_order_relaxed);
+        };
+        if (poll < max_poll) {
+          wake.wait_until(lock, std::min(next_export, steady_clock::now() + poll), ready);
+        } else {
+          worker_waiting.store(true, std::memory_order_seq_cst);
+          wake.wait_until(lock, next_export, ready);
+          worker_waiting.store(false, std::memory_order_relaxed);
+        }
         stopping = stop;
         flush_ticket = flush_requested;
         flushing = flush_requested != flush_completed;
-        timer = std::chrono::steady_clock::now() >= next_export;
       }
+      const bool timer = steady_clock::now() >= next_export;
+      const std::size_t arrived = enqueue_pos.load(std::memory_order_relaxed);
+      poll = arrived != seen ? min_poll : std::min(poll * 2, max_poll);
+      seen = arrived;
+
       const bool everything = stopping || timer || flushing;
       drain(everything, batch, view);
-      if (timer || everything) next_export = std::chrono::steady_clock::now() + options.schedule_delay;
+      if (everything) next_export = steady_clock::now() + options.schedule_delay;
 
       if (stopping) {
         drain(true, batch, view);
-        std::chrono::milliseconds left{0};
+        milliseconds left{0};
         {
           std::lock_guard lock(mutex);
-          left = std::chrono::duration_cast<std::chrono::milliseconds>(shutdown_deadline - std::chrono::steady_clock::now());
+          left = duration_cast<milliseconds>(shutdown_deadline - steady_clock::now());
         }
         try {
-          exporter->shutdown(std::max(left, std::chrono::milliseconds{0}));
+          exporter->shutdown(std::max(left, milliseconds{0}));
         } catch (...) {
         }
         std::lock_guard lock(mutex);
@@ -358,6 +380,7 @@ void BatchSpanProcessor::on_end(std::unique_ptr<SpanData> span) noexcept {
   State& s = *state_;
   if (s.shut_down.load(std::memory_order_relaxed) || !s.try_push(span.get())) {
     s.dropped.fetch_add(1, std::memory_order_relaxed);
+    detail::recycle_span_data(std::move(span));
     return;
   }
   span.release();  // owned by the queue now

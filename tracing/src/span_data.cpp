@@ -90,6 +90,18 @@ SpanLimits SpanLimits::from_env() {
   return limits;
 }
 
+namespace {
+
+// Written with append: GCC 12 at -O3 warns falsely (-Wrestrict) on `"'" + std::string(...)`.
+std::string quoted(std::string_view item, std::string_view complaint) {
+  std::string out;
+  out.reserve(item.size() + complaint.size() + 3);
+  out.append("'").append(item).append("' ").append(complaint);
+  return out;
+}
+
+}  // namespace
+
 Attributes parse_key_value_list(std::string_view text, std::vector<std::string>* errors) {
   Attributes out;
   while (!text.empty()) {
@@ -100,13 +112,13 @@ Attributes parse_key_value_list(std::string_view text, std::vector<std::string>*
     const auto eq = item.find('=');
     std::string_view key = detail::trim(item.substr(0, eq));
     if (eq == std::string_view::npos || key.empty()) {
-      if (errors) errors->push_back("'" + std::string(item) + "' is not key=value");
+      if (errors) errors->push_back(quoted(item, "is not key=value"));
       continue;
     }
     auto value = percent_decode(detail::trim(item.substr(eq + 1)));
     auto decoded_key = percent_decode(key);
     if (!value || !decoded_key) {
-      if (errors) errors->push_back("'" + std::string(item) + "' has a bad percent escape");
+      if (errors) errors->push_back(quoted(item, "has a bad percent escape"));
       continue;
     }
     bool replaced = false;

@@ -8,6 +8,7 @@
 #include <typeinfo>
 
 #include "env.hpp"
+#include "span_pool.hpp"
 #include "tracer_core.hpp"
 
 namespace agentrace::tracing {
@@ -79,22 +80,63 @@ Span& Span::operator=(Span&& other) noexcept {
   return *this;
 }
 
-void Span::set_attribute_value(std::string_view key, AttributeValue&& value) {
-  const SpanLimits& limits = core_->limits;
-  truncate_strings(value, limits.attribute_value_length);
+// The attribute to write `key` into: the existing one (the spec: setting a key again replaces its
+// value), a new one built from a recycled object whose buffers are reused, or nullptr when the
+// count limit is reached (counted as dropped).
+Attribute* Span::attribute_slot(std::string_view key) {
   Attributes& attrs = data_->attributes;
   for (auto& a : attrs) {
-    if (a.key == key) {  // the spec: setting an existing key replaces its value
-      a.value = std::move(value);
-      return;
-    }
+    if (a.key == key) return &a;
   }
-  if (attrs.size() >= limits.attribute_count) {
+  if (attrs.size() >= core_->limits.attribute_count) {
     ++data_->dropped_attributes_count;
-    return;
+    return nullptr;
   }
-  if (attrs.capacity() == 0) attrs.reserve(8);  // one allocation for the typical span
-  attrs.emplace_back(key, std::move(value));
+  if (attrs.capacity() == 0) attrs.reserve(8);  // one allocation for the typical span, kept on reuse
+  Attribute& slot = attrs.next_slot();  // a recycled span's slot: its key buffer is reused
+  slot.key.assign(key);
+  return &slot;
+}
+
+void Span::set_attribute_value(std::string_view key, AttributeValue&& value) {
+  truncate_strings(value, core_->limits.attribute_value_length);
+  if (Attribute* slot = attribute_slot(key)) slot->value = std::move(value);
+}
+
+void Span::set_string_attribute(std::string_view key, std::string_view value) {
+  Attribute* slot = attribute_slot(key);
+  if (slot == nullptr) return;
+  value = value.substr(0, std::min(value.size(), core_->limits.attribute_value_length));
+  if (auto* existing = std::get_if<std::string>(&slot->value)) {
+    existing->assign(value);  // reuses the recycled buffer
+  } else {
+    slot->value.emplace<std::string>(value);
+  }
+}
+
+namespace {
+
+template <typename T>
+void assign_scalar(AttributeValue& slot, T value) {
+  if (auto* existing = std::get_if<T>(&slot)) {
+    *existing = value;  // same type as last time at this slot: a plain store
+  } else {
+    slot.emplace<T>(value);
+  }
+}
+
+}  // namespace
+
+void Span::set_scalar_attribute(std::string_view key, bool value) {
+  if (Attribute* slot = attribute_slot(key)) assign_scalar(slot->value, value);
+}
+
+void Span::set_scalar_attribute(std::string_view key, std::int64_t value) {
+  if (Attribute* slot = attribute_slot(key)) assign_scalar(slot->value, value);
+}
+
+void Span::set_scalar_attribute(std::string_view key, double value) {
+  if (Attribute* slot = attribute_slot(key)) assign_scalar(slot->value, value);
 }
 
 Span& Span::set_attributes(const Attributes& attributes) {
@@ -176,8 +218,7 @@ Span& Span::record_exception(std::exception_ptr e, bool escaped) {
   }
 }
 
-void Span::end(std::uint64_t end_unix_ns) noexcept {
-  if (data_ == nullptr) return;
+void Span::finish(std::uint64_t end_unix_ns) noexcept {
   SpanData* data = std::exchange(data_, nullptr);
   const std::uint64_t end = end_unix_ns != 0 ? end_unix_ns : now_unix_ns();
   data->end_unix_ns = std::max(end, data->start_unix_ns);
@@ -187,39 +228,29 @@ void Span::end(std::uint64_t end_unix_ns) noexcept {
 // ---------------------------------------------------------------------------------------------
 // Tracer
 
-bool Tracer::enabled() const noexcept { return core_ != nullptr && core_->enabled; }
-
 const InstrumentationScope& Tracer::scope() const noexcept {
   return (source_ != nullptr ? *source_ : SpanSource::empty()).scope;
 }
 
-Span Tracer::start_span(std::string_view name, Parent parent, SpanKind kind) const {
-  SpanOptions options;
-  options.parent = parent;
-  options.kind = kind;
-  return start_span(name, options);
-}
-
-Span Tracer::start_span(std::string_view name, const SpanOptions& options) const {
+Span Tracer::start_recording_span(std::string_view name, Parent parent_choice, SpanKind kind,
+                                  const SpanOptions* options) const {
   const detail::TracerCore* core = core_.get();
-  if (core == nullptr || !core->enabled) return Span{};  // off: one branch, nothing else
-
   const SpanContext* parent = nullptr;
-  switch (options.parent.mode()) {
+  switch (parent_choice.mode()) {
     case Parent::Mode::current: {
       const SpanContext& current = current_span_context();
       if (current.valid()) parent = &current;
       break;
     }
     case Parent::Mode::explicit_context:
-      if (options.parent.context() != nullptr && options.parent.context()->valid()) parent = options.parent.context();
+      if (parent_choice.context() != nullptr && parent_choice.context()->valid()) parent = parent_choice.context();
       break;
     case Parent::Mode::none:
       break;
   }
 
   const TraceId trace_id = parent != nullptr ? parent->trace_id : TraceId::random();
-  const SamplingDecision decision = core->sampler->should_sample(SamplingParams{parent, trace_id, name, options.kind});
+  const SamplingDecision decision = core->sampler->should_sample(SamplingParams{parent, trace_id, name, kind});
   // Bits other than "sampled" are carried from the parent unchanged (W3C trace-flags).
   std::uint8_t flags = parent != nullptr ? static_cast<std::uint8_t>(parent->flags.value & ~TraceFlags::sampled_bit) : 0;
   if (decision == SamplingDecision::record_and_sample) flags |= TraceFlags::sampled_bit;
@@ -228,7 +259,7 @@ Span Tracer::start_span(std::string_view name, const SpanOptions& options) const
                       parent != nullptr ? parent->trace_state : std::string{}};
   if (decision == SamplingDecision::drop) return Span(core, nullptr, std::move(context));
 
-  auto* data = new SpanData;
+  SpanData* data = detail::acquire_span_data();
   data->trace_id = trace_id;
   data->span_id = context.span_id;
   data->flags = context.flags;
@@ -238,12 +269,14 @@ Span Tracer::start_span(std::string_view name, const SpanOptions& options) const
     data->parent_remote = parent->remote;
   }
   data->name.assign(name);
-  data->kind = options.kind;
-  data->start_unix_ns = options.start_unix_ns != 0 ? options.start_unix_ns : now_unix_ns();
+  data->kind = kind;
+  data->start_unix_ns = options != nullptr && options->start_unix_ns != 0 ? options->start_unix_ns : now_unix_ns();
   data->source = source_;
   Span span(core, data, std::move(context));
-  if (!options.attributes.empty()) span.set_attributes(options.attributes);
-  for (const auto& link : options.links) span.add_link(link.context, link.attributes);
+  if (options != nullptr) {
+    if (!options->attributes.empty()) span.set_attributes(options->attributes);
+    for (const auto& link : options->links) span.add_link(link.context, link.attributes);
+  }
   core->processor->on_start(*data);
   return span;
 }
@@ -273,7 +306,7 @@ TracerProvider::~TracerProvider() { shutdown(); }
 Tracer TracerProvider::tracer(std::string_view name, std::string_view version) const {
   const SpanSource& source =
       SpanSource::intern(core_->resource, InstrumentationScope{std::string(name), std::string(version)});
-  return Tracer(core_, &source);
+  return Tracer(core_, &source, core_->enabled);
 }
 
 bool TracerProvider::enabled() const noexcept { return core_->enabled; }

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <concepts>
+#include <cstddef>
+#include <initializer_list>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -49,7 +51,107 @@ struct Attribute {
   friend bool operator==(const Attribute&, const Attribute&) = default;
 };
 
-using Attributes = std::vector<Attribute>;
+// An ordered list of attributes that behaves like std::vector<Attribute>, with one difference
+// that makes recording cheap: clear(), pop_back() and shrinking resize() keep the element objects
+// (and their string buffers) for the next push, so a recycled span that sets the same keys again
+// allocates nothing. Copies copy only the live elements; release_memory() really frees.
+class Attributes {
+ public:
+  using value_type = Attribute;
+  using iterator = std::vector<Attribute>::iterator;
+  using const_iterator = std::vector<Attribute>::const_iterator;
+  using size_type = std::size_t;
+
+  Attributes() = default;
+  Attributes(std::initializer_list<Attribute> init) : items_(init), size_(items_.size()) {}
+  template <typename It>
+  Attributes(It first, It last) : items_(first, last), size_(items_.size()) {}
+  Attributes(const Attributes& other) : items_(other.begin(), other.end()), size_(other.size_) {}
+  Attributes(Attributes&& other) noexcept : items_(std::move(other.items_)), size_(std::exchange(other.size_, 0)) {}
+  Attributes& operator=(const Attributes& other) {
+    if (this != &other) {
+      clear();
+      for (const auto& a : other) push_back(a);
+    }
+    return *this;
+  }
+  Attributes& operator=(Attributes&& other) noexcept {
+    items_ = std::move(other.items_);
+    size_ = std::exchange(other.size_, 0);
+    return *this;
+  }
+  ~Attributes() = default;
+
+  [[nodiscard]] size_type size() const noexcept { return size_; }
+  [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
+  [[nodiscard]] size_type capacity() const noexcept { return items_.capacity(); }
+  iterator begin() noexcept { return items_.begin(); }
+  iterator end() noexcept { return items_.begin() + static_cast<std::ptrdiff_t>(size_); }
+  const_iterator begin() const noexcept { return items_.begin(); }
+  const_iterator end() const noexcept { return items_.begin() + static_cast<std::ptrdiff_t>(size_); }
+  Attribute& operator[](size_type i) noexcept { return items_[i]; }
+  const Attribute& operator[](size_type i) const noexcept { return items_[i]; }
+  Attribute& front() noexcept { return items_.front(); }
+  const Attribute& front() const noexcept { return items_.front(); }
+  Attribute& back() noexcept { return items_[size_ - 1]; }
+  const Attribute& back() const noexcept { return items_[size_ - 1]; }
+
+  void reserve(size_type n) { items_.reserve(n); }
+  void clear() noexcept { size_ = 0; }
+  void pop_back() noexcept { --size_; }
+  // Growing gives default elements, as std::vector does (kept ones are reset first).
+  void resize(size_type n) {
+    for (size_type i = size_; i < n && i < items_.size(); ++i) items_[i] = Attribute{};
+    while (items_.size() < n) items_.emplace_back();
+    size_ = n;
+  }
+  // Heap bytes held by keys and string values, kept elements included (arrays count as large):
+  // what a pool of recycled spans uses to decide whether a list is worth keeping.
+  [[nodiscard]] std::size_t retained_bytes() const noexcept {
+    std::size_t bytes = items_.capacity() * sizeof(Attribute);
+    for (const auto& a : items_) {
+      bytes += a.key.capacity();
+      if (const auto* s = std::get_if<std::string>(&a.value)) {
+        bytes += s->capacity();
+      } else if (a.value.index() >= 4) {
+        bytes += 1u << 20;
+      }
+    }
+    return bytes;
+  }
+  // Frees the kept elements too.
+  void release_memory() noexcept {
+    items_.clear();
+    items_.shrink_to_fit();
+    size_ = 0;
+  }
+  // The next element, reused when one is kept (its key and value still hold the old contents,
+  // to be overwritten) or new.
+  Attribute& next_slot() {
+    if (size_ == items_.size()) items_.emplace_back();
+    return items_[size_++];
+  }
+  void push_back(const Attribute& a) { next_slot() = a; }
+  void push_back(Attribute&& a) { next_slot() = std::move(a); }
+  template <typename... Args>
+  Attribute& emplace_back(Args&&... args) {
+    Attribute& slot = next_slot();
+    slot = Attribute(std::forward<Args>(args)...);
+    return slot;
+  }
+
+  friend bool operator==(const Attributes& a, const Attributes& b) {
+    if (a.size_ != b.size_) return false;
+    for (size_type i = 0; i < a.size_; ++i) {
+      if (!(a.items_[i] == b.items_[i])) return false;
+    }
+    return true;
+  }
+
+ private:
+  std::vector<Attribute> items_;  // [0, size_) are live; the rest are kept for reuse
+  size_type size_ = 0;
+};
 
 // The value of `key`, or nullptr.
 const AttributeValue* find_attribute(const Attributes& attrs, std::string_view key) noexcept;

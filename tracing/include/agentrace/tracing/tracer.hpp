@@ -95,7 +95,20 @@ class Span {
 
   template <typename V>
   Span& set_attribute(std::string_view key, V&& value) {
-    if (data_ != nullptr) set_attribute_value(key, to_attribute_value(std::forward<V>(value)));
+    if (data_ != nullptr) {
+      using D = std::remove_cvref_t<V>;
+      if constexpr (std::is_convertible_v<V, std::string_view> && !std::is_same_v<D, AttributeValue>) {
+        set_string_attribute(key, std::string_view(value));  // no temporary string
+      } else if constexpr (std::is_same_v<D, bool>) {
+        set_scalar_attribute(key, static_cast<bool>(value));
+      } else if constexpr (std::is_integral_v<D>) {
+        set_scalar_attribute(key, static_cast<std::int64_t>(value));
+      } else if constexpr (std::is_floating_point_v<D>) {
+        set_scalar_attribute(key, static_cast<double>(value));
+      } else {
+        set_attribute_value(key, to_attribute_value(std::forward<V>(value)));
+      }
+    }
     return *this;
   }
   Span& set_attributes(const Attributes& attributes);
@@ -112,7 +125,9 @@ class Span {
 
   // Ends the span now (or at `end_unix_ns`, clamped to be no earlier than the start) and hands it
   // to the processor. Idempotent.
-  void end(std::uint64_t end_unix_ns = 0) noexcept;
+  void end(std::uint64_t end_unix_ns = 0) noexcept {
+    if (data_ != nullptr) finish(end_unix_ns);
+  }
 
   // The span's data while it records (nullptr otherwise). For instrumentation that reads back.
   [[nodiscard]] const SpanData* data() const noexcept { return data_; }
@@ -122,6 +137,12 @@ class Span {
   Span(const detail::TracerCore* core, SpanData* data, SpanContext context) noexcept
       : core_(core), data_(data), context_(std::move(context)) {}
   void set_attribute_value(std::string_view key, AttributeValue&& value);
+  void set_string_attribute(std::string_view key, std::string_view value);
+  void set_scalar_attribute(std::string_view key, bool value);
+  void set_scalar_attribute(std::string_view key, std::int64_t value);
+  void set_scalar_attribute(std::string_view key, double value);
+  Attribute* attribute_slot(std::string_view key);
+  void finish(std::uint64_t end_unix_ns) noexcept;
 
   const detail::TracerCore* core_ = nullptr;
   SpanData* data_ = nullptr;  // owned while recording
@@ -133,19 +154,27 @@ class Tracer {
  public:
   Tracer() noexcept = default;  // a tracer that never records
 
-  [[nodiscard]] Span start_span(std::string_view name, const SpanOptions& options = {}) const;
-  [[nodiscard]] Span start_span(std::string_view name, Parent parent, SpanKind kind = SpanKind::internal) const;
+  [[nodiscard]] Span start_span(std::string_view name, const SpanOptions& options = {}) const {
+    if (!enabled_) return Span{};  // off: one branch, no id, no clock read, no allocation
+    return start_recording_span(name, options.parent, options.kind, &options);
+  }
+  [[nodiscard]] Span start_span(std::string_view name, Parent parent, SpanKind kind = SpanKind::internal) const {
+    if (!enabled_) return Span{};
+    return start_recording_span(name, parent, kind, nullptr);
+  }
   // False when nothing would be recorded: guard attributes that are costly to build with it.
-  [[nodiscard]] bool enabled() const noexcept;
+  [[nodiscard]] bool enabled() const noexcept { return enabled_; }
   [[nodiscard]] const InstrumentationScope& scope() const noexcept;
 
  private:
   friend class TracerProvider;
-  Tracer(std::shared_ptr<const detail::TracerCore> core, const SpanSource* source) noexcept
-      : core_(std::move(core)), source_(source) {}
+  Tracer(std::shared_ptr<const detail::TracerCore> core, const SpanSource* source, bool enabled) noexcept
+      : core_(std::move(core)), source_(source), enabled_(enabled) {}
+  Span start_recording_span(std::string_view name, Parent parent, SpanKind kind, const SpanOptions* options) const;
 
   std::shared_ptr<const detail::TracerCore> core_;
   const SpanSource* source_ = nullptr;
+  bool enabled_ = false;  // the provider's setting, fixed at its construction
 };
 
 struct TracerProviderOptions {
