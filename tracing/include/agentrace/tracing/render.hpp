@@ -12,7 +12,7 @@
 namespace agentrace::tracing {
 
 struct RenderOptions {
-  std::size_t width = 100;          // total line width of the timeline
+  std::size_t width = 100;          // total line width of the timeline (at least 36 is used)
   bool color = false;               // ANSI colours (status marks, bars)
   bool show_attributes = true;      // key attributes after the name in the tree
   std::size_t max_attribute_chars = 60;

@@ -1,0 +1,38 @@
+// agentrace: the command-line tool. Each subcommand registers itself on the app; adding one is
+// one add_*_command call here and one <name>_command.cpp beside this file.
+#include <cstdio>
+#include <exception>
+
+#include <CLI/CLI.hpp>
+
+#include "command.hpp"
+#include "view_command.hpp"
+
+#ifndef AGENTRACE_VERSION
+#define AGENTRACE_VERSION "0.0.0"
+#endif
+
+int main(int argc, char** argv) {
+  using namespace agentrace::cli;
+  CLI::App app{"agentrace: read, render and convert traces of LLM agents", "agentrace"};
+  app.set_version_flag("--version", AGENTRACE_VERSION);
+  app.require_subcommand(1);
+
+  CommandRunner selected;
+  add_view_command(app, selected);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // app.exit prints help, the version or the error with a usage hint; CLI11's own non-zero
+    // codes vary by error kind, and scripts only need "usage error".
+    return app.exit(e) == 0 ? exit_ok : exit_usage;
+  }
+  if (!selected) return exit_usage;
+  try {
+    return selected();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "agentrace: %s\n", e.what());
+    return exit_failure;
+  }
+}

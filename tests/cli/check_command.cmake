@@ -1,0 +1,43 @@
+# Runs one command and checks its exit code and output; used by the CLI tests so they need
+# nothing but CMake on any platform.
+#   cmake -DCOMMAND=<exe> -DARGS=<a@@b@@c> -DEXPECT_EXIT=<n>
+#         [-DSTDOUT_HAS=<s1@@s2>] [-DSTDOUT_LACKS=<..>] [-DSTDERR_HAS=<..>] [-DSTDERR_EMPTY=ON]
+#         -P check_command.cmake
+# Lists use "@@" because a ';' does not survive add_test's argument handling intact, and the
+# expected texts are plain substrings (not regexes) since rendered output is full of '|', '[' and '.'.
+cmake_minimum_required(VERSION 3.25)
+
+string(REPLACE "@@" ";" _args "${ARGS}")
+execute_process(COMMAND "${COMMAND}" ${_args}
+  RESULT_VARIABLE _rc OUTPUT_VARIABLE _out ERROR_VARIABLE _err)
+
+set(_report "command: ${COMMAND} ${_args}\nexit: ${_rc}\n--- stdout ---\n${_out}\n--- stderr ---\n${_err}")
+
+if(NOT "${_rc}" STREQUAL "${EXPECT_EXIT}")
+  message(FATAL_ERROR "expected exit code ${EXPECT_EXIT}\n${_report}")
+endif()
+
+function(_expect stream text wanted)
+  string(REPLACE "@@" ";" _items "${wanted}")
+  foreach(_item IN LISTS _items)
+    string(FIND "${text}" "${_item}" _pos)
+    if(ARGV3 STREQUAL "LACKS" AND NOT _pos EQUAL -1)
+      message(FATAL_ERROR "${stream} should not contain '${_item}'\n${_report}")
+    elseif(NOT ARGV3 STREQUAL "LACKS" AND _pos EQUAL -1)
+      message(FATAL_ERROR "${stream} should contain '${_item}'\n${_report}")
+    endif()
+  endforeach()
+endfunction()
+
+if(DEFINED STDOUT_HAS)
+  _expect(stdout "${_out}" "${STDOUT_HAS}")
+endif()
+if(DEFINED STDOUT_LACKS)
+  _expect(stdout "${_out}" "${STDOUT_LACKS}" LACKS)
+endif()
+if(DEFINED STDERR_HAS)
+  _expect(stderr "${_err}" "${STDERR_HAS}")
+endif()
+if(STDERR_EMPTY AND NOT _err STREQUAL "")
+  message(FATAL_ERROR "stderr should be empty\n${_report}")
+endif()
