@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <fstream>
 #include <limits>
+#include <map>
 #include <stdexcept>
 #include <system_error>
 
@@ -489,6 +490,49 @@ bool JsonlFileExporter::shutdown(std::chrono::milliseconds /*timeout*/) noexcept
   } catch (...) {
     return false;
   }
+}
+
+TraceDirectoryExporter::TraceDirectoryExporter(std::filesystem::path dir) : dir_(std::move(dir)) {}
+
+std::filesystem::path TraceDirectoryExporter::file_for(const std::filesystem::path& dir, const TraceId& trace_id) {
+  return dir / (trace_id.hex() + ".jsonl");
+}
+
+ExportResult TraceDirectoryExporter::export_spans(SpanBatch batch, std::chrono::milliseconds /*timeout*/) noexcept {
+  try {
+    std::lock_guard lock(mutex_);
+    if (shut_down_) return ExportResult::failure;
+    std::error_code ec;
+    std::filesystem::create_directories(dir_, ec);
+    if (ec) return ExportResult::failure;
+    // Group by trace, keeping each trace's spans in export order.
+    std::map<TraceId, std::string> lines;
+    for (const SpanData* span : batch) {
+      if (span == nullptr) continue;
+      std::string& out = lines[span->trace_id];
+      out += to_jsonl_line(*span);
+      out += '\n';
+    }
+    bool ok = true;
+    for (const auto& [trace_id, text] : lines) {
+      std::FILE* file = std::fopen(file_for(dir_, trace_id).c_str(), "ab");
+      if (file == nullptr) {
+        ok = false;
+        continue;
+      }
+      ok = std::fwrite(text.data(), 1, text.size(), file) == text.size() && ok;
+      ok = std::fclose(file) == 0 && ok;
+    }
+    return ok ? ExportResult::success : ExportResult::failure;
+  } catch (...) {
+    return ExportResult::failure;
+  }
+}
+
+bool TraceDirectoryExporter::shutdown(std::chrono::milliseconds /*timeout*/) noexcept {
+  std::lock_guard lock(mutex_);
+  shut_down_ = true;
+  return true;
 }
 
 }  // namespace agentrace::tracing

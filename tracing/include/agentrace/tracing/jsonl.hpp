@@ -59,4 +59,22 @@ class JsonlFileExporter final : public SpanExporter {
   std::string buffer_;
 };
 
+// One JSONL file per trace, `<dir>/<trace id>.jsonl`: the default destination of agent runs, so
+// that every run's trace is a file of its own that `agentrace view` renders. Files are opened
+// for appending per batch and closed again, so a process may hold thousands of traces.
+class TraceDirectoryExporter final : public SpanExporter {
+ public:
+  // Creates `dir` when missing (lazily, at the first export).
+  explicit TraceDirectoryExporter(std::filesystem::path dir);
+  ExportResult export_spans(SpanBatch batch, std::chrono::milliseconds timeout) noexcept override;
+  bool shutdown(std::chrono::milliseconds timeout) noexcept override;
+  [[nodiscard]] const std::filesystem::path& directory() const noexcept { return dir_; }
+  [[nodiscard]] static std::filesystem::path file_for(const std::filesystem::path& dir, const TraceId& trace_id);
+
+ private:
+  std::filesystem::path dir_;
+  std::mutex mutex_;
+  bool shut_down_ = false;
+};
+
 }  // namespace agentrace::tracing

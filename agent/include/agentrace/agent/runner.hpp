@@ -1,0 +1,166 @@
+// Runner: runs an Agent, traced by default.
+//
+// The loop (one iteration is a step):
+//   1. think:   messages = memory.to_messages(); call the model with them and the tool schemas
+//               (LLM errors are retried per RetryPolicy; exhausted retries end the run, failed)
+//   2. decide:  the reply is a final answer (text without tool calls, or a final_answer call),
+//               tool calls, or malformed (empty, bad arguments JSON): a malformed reply is
+//               recorded as the step's error and shown to the model next step
+//   3. act:     run the calls (concurrently when the agent allows parallel calls), results kept
+//               in call order; unknown tools, bad arguments, exceptions and timeouts become
+//               error observations the model sees
+//   4. observe: append the step to memory; stop on a final answer, max_steps, cancellation,
+//               the run timeout, or a hook that says stop
+// Spans: invoke_agent {agent} > step {n} > chat {model} / decide / execute_tool {tool} >
+// (invoke_agent {managed agent} | memory {operation}); see docs/tracing.md.
+#pragma once
+
+#include <any>
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <vector>
+
+#include "agentrace/agent/agent.hpp"
+#include "agentrace/llm/asio.hpp"
+#include "agentrace/memory/run_memory.hpp"
+#include "agentrace/tools/tool.hpp"
+#include "agentrace/tracing/context.hpp"
+#include "agentrace/tracing/tracer.hpp"
+
+namespace agentrace::agent {
+
+enum class RunStatus : std::uint8_t { completed, max_steps, cancelled, timed_out, failed };
+std::string_view to_string(RunStatus status) noexcept;
+
+struct RunResult {
+  std::string output;  // the final answer, or the last model text when the run did not finish
+  RunStatus status = RunStatus::failed;
+  std::string error;   // why the run did not complete (empty when completed)
+  memory::RunMemory memory;          // every step
+  llm::Usage usage;                  // this agent's own model calls
+  llm::Usage total_usage;            // including every managed agent's, each counted once
+  std::chrono::nanoseconds duration{0};
+  std::string trace_id;              // hex; empty when tracing is off
+  int steps = 0;
+
+  [[nodiscard]] bool ok() const noexcept { return status == RunStatus::completed; }
+};
+
+// Thrown by run()/run_async() only for framework failures (an invalid Agent: no model, a
+// duplicate tool name). Everything the model or a tool does wrong is in the RunResult.
+class AgentError : public std::invalid_argument {
+ public:
+  using std::invalid_argument::invalid_argument;
+};
+
+// What to record of prompts, completions, tool arguments and results.
+enum class ContentCapture : std::uint8_t { full, truncated, off };
+
+struct ContentPolicy {
+  ContentCapture mode = ContentCapture::truncated;
+  std::size_t max_bytes = 16 * 1024;  // per value, with truncated; a marker says how much was cut
+  // AGENTRACE_CAPTURE_CONTENT=full|truncated|off, AGENTRACE_CAPTURE_CONTENT_BYTES=N.
+  static ContentPolicy from_env();
+  // The value to record: the text itself, a truncated copy with "...[truncated N bytes]" (cut at a
+  // UTF-8 boundary), or nullopt when nothing may be recorded.
+  [[nodiscard]] std::optional<std::string> apply(std::string_view text) const;
+};
+
+struct RetryPolicy {
+  int max_attempts = 3;  // including the first
+  std::chrono::milliseconds initial_backoff{200};
+  double multiplier = 2.0;
+  std::chrono::milliseconds max_backoff{10'000};
+  // Jitter: each wait is drawn uniformly from [backoff / 2, backoff]. A server's Retry-After wins.
+};
+
+// What a hook sees and may decide.
+struct HookAction {
+  bool stop = false;
+  std::string reason;
+  static HookAction proceed() { return {}; }
+  static HookAction halt(std::string why) { return {true, std::move(why)}; }
+};
+
+struct StepInfo {
+  const Agent* agent = nullptr;
+  int step = 0;
+  const memory::ActionStep* result = nullptr;  // on_step_end only
+};
+
+struct ToolCallInfo {
+  const Agent* agent = nullptr;
+  int step = 0;
+  const llm::ToolCall* call = nullptr;
+  const tools::ToolResult* result = nullptr;  // on_tool_end only
+};
+
+// Callbacks separate from tracing, run on the run's thread. Returning halt() stops the run
+// (status cancelled, error naming the hook and reason): a guardrail.
+struct Hooks {
+  std::function<HookAction(const StepInfo&)> on_step_start;
+  std::function<HookAction(const StepInfo&)> on_step_end;
+  std::function<HookAction(const ToolCallInfo&)> on_tool_start;  // halt: the call is not made
+  std::function<HookAction(const ToolCallInfo&)> on_tool_end;
+  std::function<HookAction(const Agent&, const llm::ChatRequest&)> on_llm_start;
+  std::function<HookAction(const Agent&, const llm::ChatResponse&)> on_llm_end;
+};
+
+struct RunConfig {
+  std::any user_data;                    // handed to tools as ToolContext::user_data
+  std::stop_token stop;                  // request_stop() cancels the run at the next wait
+  tracing::SpanContext parent;           // continue this trace (e.g. from an incoming traceparent)
+  std::string conversation_id;           // gen_ai.conversation.id; generated when empty
+  std::optional<int> max_steps;          // overrides the agent's
+  std::optional<std::chrono::milliseconds> run_timeout;  // overrides the agent's
+  Hooks hooks;
+};
+
+// Where spans go when the Runner is given no tracer and no global provider is enabled: one JSONL
+// file per trace, `<trace_dir>/<trace id>.jsonl`, and one log line per top-level run naming it.
+struct DefaultTracing {
+  bool enabled = true;                                  // AGENTRACE_TRACES=off disables
+  std::filesystem::path trace_dir = ".agentrace/traces";  // AGENTRACE_TRACE_DIR
+  static DefaultTracing from_env();
+};
+
+struct RunnerOptions {
+  // The tracer for every span. Unset: the global provider's when it is enabled, else the default
+  // JSONL tracing below.
+  std::optional<tracing::Tracer> tracer;
+  DefaultTracing default_tracing = DefaultTracing::from_env();
+  ContentPolicy content = ContentPolicy::from_env();
+  RetryPolicy retry;
+  // Threads for tools that need them (a timeout, or parallel calls). 0: the hardware's count.
+  std::size_t tool_threads = 0;
+  bool log_trace_location = true;  // log "trace <id> -> <path>" per top-level run (default tracing)
+};
+
+class Runner {
+ public:
+  explicit Runner(RunnerOptions options = {});
+  ~Runner();
+  Runner(const Runner&) = delete;
+  Runner& operator=(const Runner&) = delete;
+
+  // Blocking: runs the agent on a private io_context in this thread.
+  RunResult run(const Agent& agent, std::string task, RunConfig config = {});
+  // On the caller's executor; many runs may share one io_context (and its threads).
+  asio::awaitable<RunResult> run_async(const Agent& agent, std::string task, RunConfig config = {});
+
+  [[nodiscard]] const tracing::Tracer& tracer() const noexcept;
+  // Waits until every span of finished runs has been exported (default tracing: written).
+  bool flush(std::chrono::milliseconds timeout = std::chrono::seconds(5));
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace agentrace::agent

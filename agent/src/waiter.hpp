@@ -1,0 +1,46 @@
+// Waiter: lets a run's coroutine wait, with a deadline, for things that finish elsewhere (a tool
+// on the pool, a managed agent's run, a model call, a stop request). Internal to the Runner.
+//
+// Every run's coroutine executes on a strand. notify() may be called from any thread: it posts to
+// that strand, so the timer and the `fired_` flag are only ever touched on the strand, and a
+// notification that arrives before the coroutine starts waiting is not lost.
+#pragma once
+
+#include <chrono>
+#include <memory>
+
+#include <boost/asio/redirect_error.hpp>
+
+#include "agentrace/llm/asio.hpp"
+
+namespace agentrace::agent::detail {
+
+class Waiter : public std::enable_shared_from_this<Waiter> {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  explicit Waiter(const asio::any_io_executor& strand) : timer_(strand) {}
+
+  void notify() {
+    asio::post(timer_.get_executor(), [self = shared_from_this()] {
+      self->fired_ = true;
+      self->timer_.cancel();
+    });
+  }
+
+  // Returns when notified (or notified since the last wait returned), or at `deadline`.
+  asio::awaitable<void> wait_until(Clock::time_point deadline) {
+    if (!fired_) {
+      timer_.expires_at(deadline);
+      boost::system::error_code ec;
+      co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+    fired_ = false;
+  }
+
+ private:
+  asio::steady_timer timer_;
+  bool fired_ = false;
+};
+
+}  // namespace agentrace::agent::detail

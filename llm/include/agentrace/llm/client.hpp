@@ -1,0 +1,78 @@
+// LlmClient: what every model (real HTTP API, scripted, replayed) implements. Asynchronous on
+// Boost.Asio coroutines, with a blocking convenience call; ready for streaming.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "agentrace/llm/asio.hpp"
+#include "agentrace/llm/message.hpp"
+#include "agentrace/tracing/ids.hpp"
+
+namespace agentrace::llm {
+
+enum class LlmErrorKind : std::uint8_t {
+  transport,           // connection refused, reset, DNS, TLS
+  timeout,             // a phase or the whole call ran out of time
+  rate_limited,        // HTTP 429
+  server,              // HTTP 5xx
+  bad_request,         // HTTP 400, 404, 422: the request is wrong; retrying will not help
+  authentication,      // HTTP 401, 403
+  malformed_response,  // the body does not parse or lacks required fields
+  script_exhausted,    // a scripted model was called more times than it has replies
+  cancelled,
+};
+
+std::string_view to_string(LlmErrorKind kind) noexcept;
+
+// A failure of the model call itself (not a model mistake: those are replies). Retryable kinds:
+// transport, timeout, rate_limited, server.
+class LlmError : public std::runtime_error {
+ public:
+  LlmError(LlmErrorKind kind, const std::string& message, int http_status = 0,
+           std::optional<std::chrono::milliseconds> retry_after = std::nullopt)
+      : std::runtime_error(message), kind_(kind), http_status_(http_status), retry_after_(retry_after) {}
+
+  [[nodiscard]] LlmErrorKind kind() const noexcept { return kind_; }
+  [[nodiscard]] int http_status() const noexcept { return http_status_; }
+  [[nodiscard]] std::optional<std::chrono::milliseconds> retry_after() const noexcept { return retry_after_; }
+  [[nodiscard]] bool retryable() const noexcept;
+
+ private:
+  LlmErrorKind kind_;
+  int http_status_;
+  std::optional<std::chrono::milliseconds> retry_after_;
+};
+
+struct CallOptions {
+  // Called with each piece of text as it arrives, on the client's executor (streaming clients).
+  std::function<void(std::string_view)> on_text;
+  // The span the call belongs to: HTTP clients send it as traceparent.
+  tracing::SpanContext parent;
+};
+
+// Threading contract: complete() may be called concurrently from many coroutines; it runs on the
+// caller's executor and must not block it (waits are asynchronous).
+class LlmClient {
+ public:
+  LlmClient() = default;
+  virtual ~LlmClient() = default;
+  LlmClient(const LlmClient&) = delete;
+  LlmClient& operator=(const LlmClient&) = delete;
+
+  // gen_ai.provider.name: "openai", "anthropic", "scripted", ...
+  [[nodiscard]] virtual std::string provider() const = 0;
+  // The model asked for when a request names none.
+  [[nodiscard]] virtual std::string default_model() const = 0;
+  // Throws LlmError.
+  virtual asio::awaitable<ChatResponse> complete(ChatRequest request, CallOptions options) = 0;
+
+  // Blocking convenience: runs the call on a private io_context in this thread.
+  ChatResponse complete_sync(ChatRequest request, CallOptions options = {});
+};
+
+}  // namespace agentrace::llm

@@ -1,0 +1,78 @@
+// The run's memory: its ordered, typed steps. to_messages() is the one conversion of a run's
+// history into model input; the Runner appends a step per iteration; the RunResult keeps it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "agentrace/llm/message.hpp"
+
+namespace agentrace::memory {
+
+using Json = nlohmann::json;
+
+struct TaskStep {
+  std::string task;
+};
+
+struct PlanningStep {
+  std::string plan;
+  llm::Usage usage;
+  std::uint64_t start_unix_ns = 0;
+  std::uint64_t end_unix_ns = 0;
+};
+
+// One tool call's outcome as the model will see it.
+struct Observation {
+  std::string call_id;
+  std::string tool_name;
+  Json arguments = Json::object();
+  std::string content;  // the text the model sees
+  bool is_error = false;
+  std::string error_kind;  // "", "unknown_tool", "invalid_arguments", "execution", "timeout", "cancelled"
+  std::uint64_t duration_ns = 0;
+};
+
+struct ActionStep {
+  int number = 0;                 // 1-based
+  llm::Message model_output{llm::Role::assistant, {}, {}, {}, {}};  // the reply: text and tool calls
+  std::vector<Observation> observations;  // in call order
+  std::optional<std::string> error;       // a model mistake reported back (malformed reply, ...)
+  std::optional<std::string> final_answer;
+  llm::Usage usage;  // this step's model usage (own, not managed agents')
+  std::uint64_t start_unix_ns = 0;
+  std::uint64_t end_unix_ns = 0;
+};
+
+struct FinalAnswerStep {
+  std::string answer;
+};
+
+using Step = std::variant<TaskStep, PlanningStep, ActionStep, FinalAnswerStep>;
+
+class RunMemory {
+ public:
+  RunMemory() = default;
+  explicit RunMemory(std::string system_prompt) : system_prompt_(std::move(system_prompt)) {}
+
+  void add(Step step) { steps_.push_back(std::move(step)); }
+  [[nodiscard]] const std::vector<Step>& steps() const noexcept { return steps_; }
+  [[nodiscard]] const std::string& system_prompt() const noexcept { return system_prompt_; }
+  [[nodiscard]] std::vector<const ActionStep*> action_steps() const;
+  [[nodiscard]] std::optional<std::string> final_answer() const;
+
+  // system prompt (when set) -> user task -> per planning step an assistant "Plan:" message ->
+  // per action step: the assistant reply with its tool calls, then one tool message per
+  // observation (in call order); an action step's error becomes a user message telling the model
+  // what was wrong, so it can correct itself on the next step.
+  [[nodiscard]] std::vector<llm::Message> to_messages() const;
+
+ private:
+  std::string system_prompt_;
+  std::vector<Step> steps_;
+};
+
+}  // namespace agentrace::memory

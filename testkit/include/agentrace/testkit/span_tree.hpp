@@ -1,0 +1,49 @@
+// SpanTree: questions about a set of finished spans, for tests. Paths name spans from a root down,
+// each element a span name: "invoke_agent manager/step 3/execute_tool calculator" is every
+// `execute_tool calculator` directly under a `step 3` directly under a root `invoke_agent manager`.
+// A path starting with "**/" may start at any depth: "**/step 3/execute_tool calculator".
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "agentrace/tracing/span_data.hpp"
+
+namespace agentrace::testkit {
+
+class SpanTree {
+ public:
+  explicit SpanTree(std::vector<tracing::SpanData> spans);
+
+  [[nodiscard]] const std::vector<tracing::SpanData>& spans() const noexcept { return spans_; }
+  [[nodiscard]] std::size_t size() const noexcept { return spans_.size(); }
+  // Spans without a parent in the set whose parent id is invalid.
+  [[nodiscard]] std::vector<const tracing::SpanData*> roots() const;
+  // Spans whose parent id is valid but not in the set (a remote parent counts as present).
+  [[nodiscard]] std::vector<const tracing::SpanData*> orphans() const;
+  [[nodiscard]] std::vector<const tracing::SpanData*> unended() const;
+  [[nodiscard]] std::size_t trace_count() const;
+  // Direct children, by start time.
+  [[nodiscard]] std::vector<const tracing::SpanData*> children(const tracing::SpanData& parent) const;
+  [[nodiscard]] std::vector<const tracing::SpanData*> children(const tracing::SpanData& parent, std::string_view name) const;
+  [[nodiscard]] std::vector<const tracing::SpanData*> descendants(const tracing::SpanData& parent) const;
+  [[nodiscard]] std::vector<const tracing::SpanData*> named(std::string_view name) const;
+  [[nodiscard]] const tracing::SpanData* parent(const tracing::SpanData& span) const;
+  // The spans at `path` (see above), by start time.
+  [[nodiscard]] std::vector<const tracing::SpanData*> at(std::string_view path) const;
+  // The one span at `path`; throws std::logic_error naming the path and the count otherwise.
+  [[nodiscard]] const tracing::SpanData& one(std::string_view path) const;
+  // The tree as text, for failure messages.
+  [[nodiscard]] std::string render() const;
+
+ private:
+  using Key = std::pair<tracing::TraceId, tracing::SpanId>;
+  std::vector<tracing::SpanData> spans_;
+  std::map<Key, std::size_t> by_id_;                        // span -> its index
+  std::map<Key, std::vector<const tracing::SpanData*>> children_;  // parent -> children, by start
+};
+
+}  // namespace agentrace::testkit

@@ -1,0 +1,318 @@
+// Managed agents, memory spans, default tracing, content policy, planning, and concurrency.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <set>
+#include <thread>
+
+#include "agentrace/agent/conventions.hpp"
+#include "agentrace/agent/runner.hpp"
+#include "agentrace/llm/scripted.hpp"
+#include "agentrace/memory/store.hpp"
+#include "agentrace/testkit/catch2.hpp"
+#include "agentrace/tools/builtin.hpp"
+#include "agentrace/tools/typed_tool.hpp"
+#include "agentrace/tracing/jsonl.hpp"
+#include "support/test_support.hpp"
+
+using namespace agentrace;
+using namespace std::chrono_literals;
+using agent::Agent;
+using agent::RunStatus;
+using llm::ScriptedLlmClient;
+using testkit::AllSpansEnded;
+using testkit::HasSpans;
+using testkit::NoOrphans;
+using testkit::SingleTrace;
+using testkit::SpanTree;
+
+namespace {
+
+llm::ToolCall call(std::string name, llm::Json args) {
+  llm::ToolCall c;
+  c.name = std::move(name);
+  c.arguments = std::move(args);
+  return c;
+}
+
+agent::RunnerOptions options_for(const testing::InMemoryTracing& t) {
+  agent::RunnerOptions o;
+  o.tracer = t.tracer;
+  o.default_tracing.enabled = false;
+  o.retry.initial_backoff = 1ms;
+  return o;
+}
+
+std::int64_t num(const tracing::SpanData& s, std::string_view key) {
+  const auto* v = tracing::find_attribute_as<std::int64_t>(s.attributes, key);
+  return v != nullptr ? *v : -1;
+}
+
+tools::ToolPtr multiply_tool() {
+  return tools::make_tool("multiply", "Multiply two numbers")
+      .param<double>("a", "a")
+      .param<double>("b", "b")
+      .handler([](double a, double b) { return a * b; });
+}
+
+// A manager that delegates to a researcher and an analyst (each scripted), in one reply.
+struct Team {
+  Agent manager;
+  std::shared_ptr<ScriptedLlmClient> manager_model, researcher_model, analyst_model;
+
+  explicit Team(bool parallel) {
+    researcher_model = std::make_shared<ScriptedLlmClient>(
+        std::vector{ScriptedLlmClient::text("Growth was 2.8%.", llm::Usage{100, 10, 110})}, "r-model");
+    analyst_model = std::make_shared<ScriptedLlmClient>(
+        std::vector{ScriptedLlmClient::tool_calls({call("multiply", {{"a", 6}, {"b", 7}})}, "", llm::Usage{50, 5, 55}),
+                    ScriptedLlmClient::text("The product is 42.", llm::Usage{60, 6, 66})},
+        "a-model");
+    manager_model = std::make_shared<ScriptedLlmClient>(
+        std::vector{ScriptedLlmClient::tool_calls({call("researcher", {{"task", "find the growth rate"}}),
+                                                   call("analyst", {{"task", "multiply 6 by 7"}})},
+                                                  "", llm::Usage{20, 2, 22}),
+                    ScriptedLlmClient::text("Both done: 2.8% and 42.", llm::Usage{30, 3, 33})},
+        "m-model");
+    Agent researcher;
+    researcher.name = "researcher";
+    researcher.description = "Finds facts";
+    researcher.model = researcher_model;
+    Agent analyst;
+    analyst.name = "analyst";
+    analyst.description = "Computes";
+    analyst.model = analyst_model;
+    analyst.tools = {multiply_tool()};
+    manager.name = "manager";
+    manager.model = manager_model;
+    manager.managed_agents = {researcher, analyst};
+    manager.parallel_tool_calls = parallel;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("managed agents nest under the manager's execute_tool span, in one trace", "[agent][managed]") {
+  const bool parallel = GENERATE(false, true);
+  testing::InMemoryTracing t;
+  agent::Runner runner(options_for(t));
+  Team team(parallel);
+  auto result = runner.run(team.manager, "report");
+  REQUIRE(result.ok());
+  CHECK(result.output == "Both done: 2.8% and 42.");
+  const auto& obs = result.memory.action_steps()[0]->observations;
+  REQUIRE(obs.size() == 2);
+  CHECK(obs[0].content == "Growth was 2.8%.");
+  CHECK(obs[1].content == "The product is 42.");
+
+  // Usage: own is the manager's two calls; total adds each managed agent's once.
+  CHECK(result.usage == llm::Usage{50, 5, 55});
+  CHECK(result.total_usage == llm::Usage{50 + 100 + 110, 5 + 10 + 11, 55 + 110 + 121});
+
+  const SpanTree tree(t.spans());
+  REQUIRE_THAT(tree, AllSpansEnded() && NoOrphans() && SingleTrace());
+  const auto& r = tree.one("invoke_agent manager/step 1/execute_tool researcher/invoke_agent researcher");
+  CHECK(num(r, agent::attr::agent_depth) == 1);
+  CHECK_THAT(tree, HasSpans("invoke_agent manager/step 1/execute_tool researcher/invoke_agent researcher/step 1/chat r-model", 1));
+  CHECK_THAT(tree, HasSpans("invoke_agent manager/step 1/execute_tool analyst/invoke_agent analyst/step 1/execute_tool multiply", 1));
+  CHECK_THAT(tree, HasSpans("invoke_agent manager/step 1/execute_tool analyst/invoke_agent analyst/step 2/chat a-model", 1));
+  CHECK_THAT(tree, HasSpans("**/chat m-model", 2));
+  CHECK(*tracing::find_attribute_as<std::string>(tree.one("**/execute_tool analyst").attributes, agent::attr::tool_type) == "agent");
+
+  // Subtree totals on agent and step spans; only chat spans carry gen_ai.usage.*, so a backend
+  // summing those counts every token once.
+  const auto& root = tree.one("invoke_agent manager");
+  CHECK(num(root, agent::attr::own_input_tokens) == 50);
+  CHECK(num(root, agent::attr::total_input_tokens) == 260);
+  CHECK(num(tree.one("invoke_agent manager/step 1"), agent::attr::total_input_tokens) == 20 + 100 + 110);
+  std::int64_t summed = 0;
+  for (const auto& s : tree.spans()) {
+    if (const auto* v = tracing::find_attribute_as<std::int64_t>(s.attributes, agent::attr::usage_input_tokens)) summed += *v;
+  }
+  CHECK(summed == 260);
+  if (parallel) {
+    const auto& a = tree.one("**/invoke_agent researcher");
+    const auto& b = tree.one("**/invoke_agent analyst");
+    CHECK(a.trace_id == b.trace_id);
+  }
+}
+
+TEST_CASE("a managed agent that does not finish is an error observation for its manager", "[agent][managed]") {
+  testing::InMemoryTracing t;
+  agent::Runner runner(options_for(t));
+  Agent worker;
+  worker.name = "worker";
+  worker.model = std::make_shared<ScriptedLlmClient>(std::vector{ScriptedLlmClient::tool_calls({call("multiply", {{"a", 1}, {"b", 1}})}, "trying")});
+  worker.tools = {multiply_tool()};
+  worker.max_steps = 1;
+  Agent boss;
+  boss.name = "boss";
+  boss.model = std::make_shared<ScriptedLlmClient>(std::vector{
+      ScriptedLlmClient::tool_calls({call("worker", {{"task", "do it"}})}), ScriptedLlmClient::text("worker failed")});
+  boss.managed_agents = {worker};
+  auto result = runner.run(boss, "go");
+  REQUIRE(result.ok());
+  const auto& o = result.memory.action_steps()[0]->observations.at(0);
+  CHECK(o.is_error);
+  CHECK(o.content.find("did not finish (max_steps)") != std::string::npos);
+  const SpanTree tree(t.spans());
+  CHECK(tree.one("**/invoke_agent worker").status.code == tracing::StatusCode::error);
+  CHECK(tree.one("invoke_agent boss/step 1/execute_tool worker").status.code == tracing::StatusCode::error);
+}
+
+TEST_CASE("memory store operations are memory spans under the tool that made them", "[agent][memory]") {
+  testing::InMemoryTracing t;
+  agent::Runner runner(options_for(t));
+  Agent a;
+  a.name = "rememberer";
+  a.memory_store = std::make_shared<memory::InMemoryStore>();
+  a.tools = {tools::make_remember_tool(), tools::make_recall_tool()};
+  a.model = std::make_shared<ScriptedLlmClient>(std::vector{
+      ScriptedLlmClient::tool_calls({call("remember", {{"key", "gdp"}, {"text", "US GDP grew 2.8 percent in 2024"}})}),
+      ScriptedLlmClient::tool_calls({call("recall", {{"query", "GDP growth"}})}), ScriptedLlmClient::text("ok")});
+  auto result = runner.run(a, "remember and recall");
+  REQUIRE(result.ok());
+  CHECK(result.memory.action_steps()[1]->observations.at(0).content.find("2.8 percent") != std::string::npos);
+  CHECK(a.memory_store->get("gdp").has_value());
+  const SpanTree tree(t.spans());
+  REQUIRE_THAT(tree, AllSpansEnded() && NoOrphans() && SingleTrace());
+  const auto& put = tree.one("invoke_agent rememberer/step 1/execute_tool remember/memory put");
+  CHECK(*tracing::find_attribute_as<std::string>(put.attributes, agent::attr::memory_store) == "in_memory");
+  CHECK(*tracing::find_attribute_as<std::string>(put.attributes, agent::attr::memory_key) == "gdp");
+  const auto& search = tree.one("invoke_agent rememberer/step 2/execute_tool recall/memory search");
+  CHECK(num(search, agent::attr::memory_result_count) == 1);
+  CHECK(*tracing::find_attribute_as<bool>(search.attributes, agent::attr::memory_hit));
+}
+
+TEST_CASE("traced by default: a run writes its trace as JSONL named by its trace id", "[agent][default-tracing]") {
+  const auto dir = std::filesystem::temp_directory_path() / ("agentrace-default-" + tracing::TraceId::random().hex());
+  agent::RunnerOptions o;
+  o.default_tracing.trace_dir = dir;
+  o.log_trace_location = false;
+  std::string trace_id;
+  {
+    agent::Runner runner(o);
+    Agent a;
+    a.name = "solo";
+    a.model = std::make_shared<ScriptedLlmClient>(std::vector{ScriptedLlmClient::text("hi")});
+    auto result = runner.run(a, "hello");
+    REQUIRE(result.ok());
+    trace_id = result.trace_id;
+    REQUIRE(trace_id.size() == 32);
+    // The file is complete when run() returns.
+    const auto read = tracing::read_jsonl_file(dir / (trace_id + ".jsonl"));
+    CHECK(read.errors.empty());
+    CHECK(read.spans.size() == 4);
+    const SpanTree tree(read.spans);
+    CHECK_THAT(tree, HasSpans("invoke_agent solo/step 1/chat scripted", 1));
+  }
+  std::filesystem::remove_all(dir);
+
+  agent::RunnerOptions off;
+  off.default_tracing.enabled = false;
+  agent::Runner quiet(off);
+  Agent a;
+  a.name = "solo";
+  a.model = std::make_shared<ScriptedLlmClient>(std::vector{ScriptedLlmClient::text("hi")});
+  auto r = quiet.run(a, "hello");
+  CHECK(r.ok());
+  CHECK(r.trace_id.empty());  // tracing off: no ids at all
+}
+
+TEST_CASE("content policy: off records no content, truncated cuts with a marker", "[agent][content]") {
+  const std::string long_task(100, 'x');
+  for (auto mode : {agent::ContentCapture::off, agent::ContentCapture::truncated}) {
+    testing::InMemoryTracing t;
+    auto o = options_for(t);
+    o.content.mode = mode;
+    o.content.max_bytes = 10;
+    agent::Runner runner(o);
+    Agent a;
+    a.name = "p";
+    a.model = std::make_shared<ScriptedLlmClient>(std::vector{ScriptedLlmClient::text("short")});
+    REQUIRE(runner.run(a, long_task).ok());
+    const SpanTree tree(t.spans());
+    const auto* input = tracing::find_attribute_as<std::string>(tree.one("invoke_agent p").attributes, agent::attr::input_value);
+    if (mode == agent::ContentCapture::off) {
+      CHECK(input == nullptr);
+      CHECK(tracing::find_attribute(tree.one("**/chat scripted").attributes, agent::attr::input_messages) == nullptr);
+    } else {
+      REQUIRE(input != nullptr);
+      CHECK(*input == "xxxxxxxxxx...[truncated 90 bytes]");
+    }
+  }
+  agent::ContentPolicy p{agent::ContentCapture::truncated, 4};
+  CHECK(*p.apply("h\xC3\xA9llo") == "h\xC3\xA9l...[truncated 2 bytes]");  // never splits a UTF-8 character
+  CHECK(*agent::ContentPolicy{agent::ContentCapture::truncated, 2}.apply("h\xC3\xA9") == "h...[truncated 2 bytes]");
+}
+
+TEST_CASE("planning: a plan before step 1 and every N steps", "[agent][planning]") {
+  testing::InMemoryTracing t;
+  agent::Runner runner(options_for(t));
+  Agent a;
+  a.name = "planner";
+  a.planning_interval = 2;
+  a.tools = {multiply_tool()};
+  auto model = std::make_shared<ScriptedLlmClient>(std::vector{
+      ScriptedLlmClient::text("Plan: multiply."), ScriptedLlmClient::tool_calls({call("multiply", {{"a", 2}, {"b", 3}})}),
+      ScriptedLlmClient::tool_calls({call("multiply", {{"a", 6}, {"b", 1}})}), ScriptedLlmClient::text("Plan: answer."),
+      ScriptedLlmClient::text("6")});
+  a.model = model;
+  auto result = runner.run(a, "compute");
+  REQUIRE(result.ok());
+  CHECK(result.output == "6");
+  int plans = 0;
+  for (const auto& s : result.memory.steps()) plans += std::holds_alternative<memory::PlanningStep>(s) ? 1 : 0;
+  CHECK(plans == 2);
+  CHECK(model->requests()[0].tools.empty());  // the planning call offers no tools
+  const SpanTree tree(t.spans());
+  CHECK_THAT(tree, HasSpans("invoke_agent planner/step 1/chat scripted", 2));
+  CHECK_THAT(tree, HasSpans("invoke_agent planner/step 2/chat scripted", 1));
+  CHECK_THAT(tree, HasSpans("invoke_agent planner/step 3/chat scripted", 2));
+}
+
+TEST_CASE("stress: many concurrent runs with parallel tools and managed agents stay well-formed", "[agent][stress]") {
+#if defined(__SANITIZE_THREAD__)
+  constexpr int runs = 60;
+#else
+  constexpr int runs = 1000;
+#endif
+  testing::InMemoryTracing t(tracing::TracerProviderOptions{});
+  agent::RunnerOptions o = options_for(t);
+  o.tool_threads = 4;
+  agent::Runner runner(o);
+  std::vector<Team> teams;
+  teams.reserve(runs);
+  for (int i = 0; i < runs; ++i) teams.emplace_back(true);
+
+  asio::io_context io;
+  std::vector<agent::RunResult> results(runs);
+  for (int i = 0; i < runs; ++i) {
+    asio::co_spawn(io, runner.run_async(teams[static_cast<std::size_t>(i)].manager, "report " + std::to_string(i)),
+                   [&results, i](std::exception_ptr e, agent::RunResult r) {
+                     if (!e) results[static_cast<std::size_t>(i)] = std::move(r);
+                   });
+  }
+  std::thread second([&] { io.run(); });
+  io.run();
+  second.join();
+
+  std::set<std::string> trace_ids;
+  for (const auto& r : results) {
+    REQUIRE(r.ok());
+    trace_ids.insert(r.trace_id);
+  }
+  CHECK(trace_ids.size() == static_cast<std::size_t>(runs));  // one trace per run
+  const SpanTree tree(t.spans());
+  CHECK(tree.trace_count() == static_cast<std::size_t>(runs));
+  CHECK(tree.unended().empty());
+  CHECK(tree.orphans().empty());
+  // Every run has the full shape. Under the manager: step 1 {chat, decide, execute_tool researcher
+  // {invoke_agent {step 1 {chat, decide}}}, execute_tool analyst {invoke_agent {step 1 {chat,
+  // decide, execute_tool multiply}, step 2 {chat, decide}}}} and step 2 {chat, decide}: 20 spans.
+  CHECK(tree.named("invoke_agent manager").size() == static_cast<std::size_t>(runs));
+  CHECK(tree.at("invoke_agent manager/step 1/execute_tool analyst/invoke_agent analyst/step 1/execute_tool multiply").size() ==
+        static_cast<std::size_t>(runs));
+  for (const auto* root : tree.named("invoke_agent manager")) {
+    CHECK(tree.descendants(*root).size() == 20);
+  }
+}
