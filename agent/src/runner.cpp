@@ -13,6 +13,7 @@
 #include "agentrace/tools/builtin.hpp"
 #include "agentrace/tools/registry.hpp"
 #include "agentrace/tracing/jsonl.hpp"
+#include "content_json.hpp"
 #include "traced_store.hpp"
 #include "waiter.hpp"
 
@@ -60,29 +61,6 @@ std::string agent_id(const Agent& agent) {
 
 std::string random_conversation_id() {
   return tr::TraceId::random().hex();
-}
-
-// gen_ai.input.messages / output.messages: the semantic conventions' role + parts shape.
-llm::Json message_parts(const llm::Message& m) {
-  llm::Json parts = llm::Json::array();
-  if (m.role == llm::Role::tool) {
-    parts.push_back({{"type", "tool_call_response"}, {"id", m.tool_call_id}, {"response", m.content}});
-  } else if (!m.content.empty()) {
-    parts.push_back({{"type", "text"}, {"content", m.content}});
-  }
-  for (const auto& call : m.tool_calls) {
-    parts.push_back({{"type", "tool_call"},
-                     {"id", call.id},
-                     {"name", call.name},
-                     {"arguments", call.raw_arguments ? llm::Json(*call.raw_arguments) : call.arguments}});
-  }
-  return {{"role", llm::to_string(m.role)}, {"parts", std::move(parts)}};
-}
-
-std::string messages_json(const std::vector<llm::Message>& messages) {
-  llm::Json out = llm::Json::array();
-  for (const auto& m : messages) out.push_back(message_parts(m));
-  return out.dump(-1, ' ', false, llm::Json::error_handler_t::replace);
 }
 
 void set_usage(tr::Span& span, const llm::Usage& own, const llm::Usage& total) {
@@ -210,7 +188,7 @@ struct Runner::Impl {
                                                           std::stop_token stop, Clock::time_point deadline,
                                                           RunStatus& failure, std::string& error);
 
-  asio::awaitable<llm::ChatResponse> call_model(const Agent& agent, llm::ChatRequest request, llm::CallOptions options,
+  asio::awaitable<llm::ChatResponse> call_model(const Agent& agent, const llm::ChatRequest& request, llm::CallOptions options,
                                                 std::stop_token stop, Clock::time_point deadline);
 
   asio::awaitable<std::vector<memory::Observation>> act(std::shared_ptr<RunScope> scope, const Agent& agent,
@@ -225,23 +203,26 @@ struct Runner::Impl {
 // ---------------------------------------------------------------------------------------------
 // think: one model call, with retries, as a `chat {model}` span.
 
-asio::awaitable<llm::ChatResponse> Runner::Impl::call_model(const Agent& agent, llm::ChatRequest request,
+asio::awaitable<llm::ChatResponse> Runner::Impl::call_model(const Agent& agent, const llm::ChatRequest& request,
                                                             llm::CallOptions options, std::stop_token stop,
                                                             Clock::time_point deadline) {
   if (!stop.stop_possible() && deadline >= Clock::now() + std::chrono::hours(24 * 300)) {
-    co_return co_await agent.model->complete(std::move(request), std::move(options));  // nothing can cut it short
+    co_return co_await agent.model->complete(request, std::move(options));  // nothing can cut it short
   }
   // Run the call beside this coroutine so a deadline or a stop request can end the wait.
   auto executor = co_await asio::this_coro::executor;
   auto waiter = std::make_shared<Waiter>(executor);
   struct Slot {
+    llm::ChatRequest request;  // the call may outlive this coroutine (deadline): it owns a copy
     bool done = false;
     std::exception_ptr error;
     llm::ChatResponse response;
   };
   auto slot = std::make_shared<Slot>();
+  slot->request = request;
   std::stop_callback on_stop(stop, [waiter] { waiter->notify(); });
-  asio::co_spawn(executor, agent.model->complete(std::move(request), std::move(options)),
+  auto call = agent.model->complete(slot->request, std::move(options));
+  asio::co_spawn(executor, std::move(call),
                  [slot, waiter, model = agent.model](std::exception_ptr e, llm::ChatResponse r) {
                    slot->done = true;  // on the strand, like every reader of the slot
                    slot->error = e;
@@ -272,7 +253,7 @@ asio::awaitable<std::optional<llm::ChatResponse>> Runner::Impl::think(const Agen
     if (request.temperature) span.set_attribute(attr::request_temperature, *request.temperature);
     if (request.max_tokens) span.set_attribute(attr::request_max_tokens, *request.max_tokens);
     if (options.content.mode != ContentCapture::off) {
-      if (auto v = options.content.apply(messages_json(request.messages))) {
+      if (auto v = options.content.apply(detail::messages_json(request.messages))) {
         span.set_attribute(attr::input_messages, *v).set_attribute(attr::input_value, *v).set_attribute(
             attr::input_mime_type, "application/json");
       }
@@ -306,7 +287,7 @@ asio::awaitable<std::optional<llm::ChatResponse>> Runner::Impl::think(const Agen
           .set_attribute(attr::response_finish_reasons, std::vector<std::string>{response.finish_reason});
       if (!response.id.empty()) span.set_attribute(attr::response_id, response.id);
       if (span.is_recording() && options.content.mode != ContentCapture::off) {
-        if (auto v = options.content.apply(messages_json({response.message}))) span.set_attribute(attr::output_messages, *v);
+        if (auto v = options.content.apply(detail::message_json(response.message))) span.set_attribute(attr::output_messages, *v);
         if (auto v = options.content.apply(response.message.content)) span.set_attribute(attr::output_value, *v);
       }
       if (config.hooks.on_llm_end) {
@@ -496,7 +477,7 @@ asio::awaitable<std::vector<memory::Observation>> Runner::Impl::act(
       tools::ToolResult result;
       {
         tr::Scope current(context.span);
-        result = registry->invoke(call.name, call.arguments, context);
+        result = registry->execute(call.name, call.arguments, context);  // checked above
       }
       finish(i, std::move(result));
       continue;
@@ -510,7 +491,7 @@ asio::awaitable<std::vector<memory::Observation>> Runner::Impl::act(
       tools::ToolResult result;
       {
         tr::Scope current(context.span);
-        result = registry->invoke(name, args, context);
+        result = registry->execute(name, args, context);  // checked above
       }
       std::lock_guard lock(state->mutex);
       if (state->abandoned) return;
@@ -626,6 +607,13 @@ asio::awaitable<RunResult> Runner::Impl::run_agent(std::shared_ptr<RunScope> sco
   result.status = RunStatus::max_steps;
   std::string last_text;
 
+  llm::ChatRequest request;
+  request.model = agent.model_name.empty() ? agent.model->default_model() : agent.model_name;
+  request.tools = registry->schemas();
+  request.temperature = agent.temperature;
+  request.max_tokens = agent.max_tokens;
+  std::size_t converted = 0;  // memory steps already in request.messages
+
   for (int n = 1;; ++n) {
     if (n > max_steps) {
       result.status = RunStatus::max_steps;
@@ -683,13 +671,8 @@ asio::awaitable<RunResult> Runner::Impl::run_agent(std::shared_ptr<RunScope> sco
       result.memory.add(std::move(plan));
     }
 
-    // 1. think
-    llm::ChatRequest request;
-    request.model = agent.model_name.empty() ? agent.model->default_model() : agent.model_name;
-    request.messages = result.memory.to_messages();
-    request.tools = registry->schemas();
-    request.temperature = agent.temperature;
-    request.max_tokens = agent.max_tokens;
+    // 1. think (the request grows by the new steps' messages only)
+    converted = result.memory.append_messages(request.messages, converted);
     RunStatus failure = RunStatus::failed;
     std::string error;
     auto reply = co_await think(agent, request, step_span, config, stop, deadline, failure, error);

@@ -37,7 +37,7 @@ ChatResponse LlmClient::complete_sync(ChatRequest request, CallOptions options) 
   asio::io_context io;
   std::optional<ChatResponse> result;
   std::exception_ptr failure;
-  asio::co_spawn(io, complete(std::move(request), std::move(options)),
+  asio::co_spawn(io, complete(request, std::move(options)),  // `request` outlives io.run()
                  [&](std::exception_ptr e, ChatResponse response) {
                    if (e) {
                      failure = e;

@@ -259,7 +259,7 @@ ScriptedReply ScriptedLlmClient::failure(LlmErrorKind kind, std::string message,
   return reply;
 }
 
-asio::awaitable<ChatResponse> ScriptedLlmClient::complete(ChatRequest request, CallOptions options) {
+asio::awaitable<ChatResponse> ScriptedLlmClient::complete(const ChatRequest& request, CallOptions options) {
   std::size_t call = 0;
   std::size_t script_size = 0;
   std::optional<ScriptedReply> reply;
@@ -268,7 +268,7 @@ asio::awaitable<ChatResponse> ScriptedLlmClient::complete(ChatRequest request, C
     call = ++next_;
     script_size = replies_.size();
     if (recording_) requests_.push_back(request);
-    if (call <= script_size) reply = replies_[call - 1];
+    if (call <= script_size) reply = std::move(replies_[call - 1]);  // each reply is used once
   }
   if (!reply) {
     throw LlmError(LlmErrorKind::script_exhausted, "scripted model: call " + std::to_string(call) +

@@ -25,8 +25,14 @@ std::optional<std::string> RunMemory::final_answer() const {
 
 std::vector<llm::Message> RunMemory::to_messages() const {
   std::vector<llm::Message> messages;
-  if (!system_prompt_.empty()) messages.push_back(llm::Message::system(system_prompt_));
-  for (const auto& step : steps_) {
+  append_messages(messages, 0);
+  return messages;
+}
+
+std::size_t RunMemory::append_messages(std::vector<llm::Message>& messages, std::size_t from_step) const {
+  if (from_step == 0 && !system_prompt_.empty()) messages.push_back(llm::Message::system(system_prompt_));
+  for (std::size_t i = from_step; i < steps_.size(); ++i) {
+    const Step& step = steps_[i];
     std::visit(
         [&messages](const auto& s) {
           using T = std::decay_t<decltype(s)>;
@@ -57,7 +63,7 @@ std::vector<llm::Message> RunMemory::to_messages() const {
         },
         step);
   }
-  return messages;
+  return steps_.size();
 }
 
 }  // namespace agentrace::memory

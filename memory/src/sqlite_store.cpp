@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <climits>
+#include <initializer_list>
 #include <mutex>
 #include <stdexcept>
 #include <string_view>

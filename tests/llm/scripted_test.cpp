@@ -219,7 +219,7 @@ TEST_CASE("delays wait asynchronously on the caller's executor", "[llm]") {
     // co_await expression (their destructors run on a bad copy).
     ChatRequest request = ask("x");
     CallOptions options;
-    auto response = co_await client->complete(std::move(request), std::move(options));
+    auto response = co_await client->complete(request, std::move(options));
     --in_flight;
     finished.push_back(response.message.content);
   };

@@ -82,6 +82,21 @@ void close_object_schemas(Json& schema) {
 
 // JSON Schema (draft 6 on) counts 3.0 as an integer; valijson's nlohmann adapter looks at the
 // storage type and would reject it. Models emit 3.0 for integers often enough to matter.
+// True when `value` holds a float with an integral value somewhere (which valijson would not
+// accept as an integer): only then is the normalised copy worth making.
+bool has_integral_float(const Json& value) {
+  if (value.is_number_float()) {
+    const double d = value.get<double>();
+    return std::isfinite(d) && std::trunc(d) == d;
+  }
+  if (value.is_structured()) {
+    for (const auto& item : value) {
+      if (has_integral_float(item)) return true;
+    }
+  }
+  return false;
+}
+
 Json normalize_integral_numbers(const Json& value) {
   if (value.is_number_float()) {
     const double d = value.get<double>();
@@ -620,25 +635,39 @@ std::optional<ToolResult> ToolRegistry::check(std::string_view name, const Json&
                                  (available.empty() ? std::string("none") : join(available, ", ")),
                              ToolErrorKind::unknown_tool);
   }
-  const std::string prefix = "invalid arguments for tool '" + std::string(name) + "': ";
+  auto prefix = [&] { return "invalid arguments for tool '" + std::string(name) + "': "; };
   if (!arguments.is_object()) {
-    return ToolResult::error(prefix + "the arguments must be a JSON object, got " + detail::describe_json_value(arguments),
+    return ToolResult::error(prefix() + "the arguments must be a JSON object, got " + detail::describe_json_value(arguments),
                              ToolErrorKind::invalid_arguments);
   }
-  const Json normalized = normalize_integral_numbers(arguments);
+  // The common case first: valid arguments, checked without collecting errors (valijson stops at
+  // the first failure) and without copying them.
+  std::optional<Json> copy;
+  if (has_integral_float(arguments)) copy = normalize_integral_numbers(arguments);
+  const Json& normalized = copy ? *copy : arguments;
   valijson::Validator validator;  // strict types: "3" is not an integer
-  valijson::ValidationResults results;
   valijson::adapters::NlohmannJsonAdapter target(normalized);
-  if (validator.validate(*entry->schema, target, &results)) return std::nullopt;
+  if (validator.validate(*entry->schema, target, nullptr)) return std::nullopt;
+  valijson::ValidationResults results;
+  validator.validate(*entry->schema, target, &results);
   auto lines = ErrorDescriber({results.begin(), results.end()}).describe_all(normalized, entry->strict_parameters);
   if (lines.empty()) lines.emplace_back("the arguments do not match the tool's parameters schema");
-  return ToolResult::error(prefix + join(lines, "; "), ToolErrorKind::invalid_arguments);
+  return ToolResult::error(prefix() + join(lines, "; "), ToolErrorKind::invalid_arguments);
 }
 
 ToolResult ToolRegistry::invoke(std::string_view name, const Json& arguments, ToolContext& context) const noexcept {
   try {
     if (auto error = check(name, arguments)) return std::move(*error);
+  } catch (...) {
+    return ToolResult::error("internal error while checking the arguments", ToolErrorKind::execution);
+  }
+  return execute(name, arguments, context);
+}
+
+ToolResult ToolRegistry::execute(std::string_view name, const Json& arguments, ToolContext& context) const noexcept {
+  try {
     Tool* tool = find(name);
+    if (tool == nullptr) return ToolResult::error("unknown tool '" + std::string(name) + "'", ToolErrorKind::unknown_tool);
     try {
       ToolResult result = tool->invoke(arguments, context);
       if (result.is_error && result.error_kind == ToolErrorKind::none) result.error_kind = ToolErrorKind::execution;

@@ -68,8 +68,9 @@ class LlmClient {
   [[nodiscard]] virtual std::string provider() const = 0;
   // The model asked for when a request names none.
   [[nodiscard]] virtual std::string default_model() const = 0;
-  // Throws LlmError.
-  virtual asio::awaitable<ChatResponse> complete(ChatRequest request, CallOptions options) = 0;
+  // Throws LlmError. `request` is borrowed: the caller keeps it alive until the returned awaitable
+  // completes (awaiting it at once does), so a long history is not copied per call or retry.
+  virtual asio::awaitable<ChatResponse> complete(const ChatRequest& request, CallOptions options) = 0;
 
   // Blocking convenience: runs the call on a private io_context in this thread.
   ChatResponse complete_sync(ChatRequest request, CallOptions options = {});

@@ -45,7 +45,7 @@ class ScriptedLlmClient final : public LlmClient {
 
   [[nodiscard]] std::string provider() const override { return "scripted"; }
   [[nodiscard]] std::string default_model() const override { return model_; }
-  asio::awaitable<ChatResponse> complete(ChatRequest request, CallOptions options) override;
+  asio::awaitable<ChatResponse> complete(const ChatRequest& request, CallOptions options) override;
 
   // What was asked, in call order (for assertions and for replay).
   [[nodiscard]] std::vector<ChatRequest> requests() const;

@@ -69,6 +69,11 @@ class RunMemory {
   // observation (in call order); an action step's error becomes a user message telling the model
   // what was wrong, so it can correct itself on the next step.
   [[nodiscard]] std::vector<llm::Message> to_messages() const;
+  // The same conversion, incremental: appends the messages of steps [from_step, end) to
+  // `messages` (and the system prompt when from_step is 0); returns the step count, to pass as
+  // from_step next time. A Runner keeps one growing request this way instead of converting the
+  // whole history at every step.
+  std::size_t append_messages(std::vector<llm::Message>& messages, std::size_t from_step = 0) const;
 
  private:
   std::string system_prompt_;

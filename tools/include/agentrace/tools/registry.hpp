@@ -38,6 +38,9 @@ class ToolRegistry {
   // check(), then invoke; an exception from the tool becomes an execution error result naming
   // the exception ("ValueError: ..."). Never throws.
   ToolResult invoke(std::string_view name, const Json& arguments, ToolContext& context) const noexcept;
+  // invoke() without check(), for callers that checked already (the Runner checks before it
+  // schedules a call). Exceptions still become error results.
+  ToolResult execute(std::string_view name, const Json& arguments, ToolContext& context) const noexcept;
 
  private:
   struct Impl;
