@@ -177,7 +177,8 @@ struct BatchSpanProcessor::State {
       const std::size_t seq = cell.sequence.load(std::memory_order_acquire);
       const auto diff = static_cast<std::intptr_t>(seq) - static_cast<std::intptr_t>(pos);
       if (diff == 0) {
-        if (enqueue_pos.compare_exchange_weak(pos, pos + 1, std::memory_order_relaxed)) {
+        // seq_cst: pairs with the worker's store of worker_waiting (see wake_worker_if_batch_ready).
+        if (enqueue_pos.compare_exchange_weak(pos, pos + 1, std::memory_order_seq_cst, std::memory_order_relaxed)) {
           cell.span = span;
           cell.sequence.store(pos + 1, std::memory_order_release);
           return true;
@@ -209,11 +210,11 @@ struct BatchSpanProcessor::State {
   }
 
   void wake_worker_if_batch_ready() noexcept {
-    // Pairs with the worker's store of `worker_waiting` before it re-checks the queue: either the
+    // The claim of the span's position (a seq_cst CAS) and this seq_cst load pair with the
+    // worker's seq_cst store of `worker_waiting` and its seq_cst read of the positions: either the
     // worker sees the new span, or this thread sees it waiting and wakes it. Only one producer
     // wins the exchange, so a burst costs one notification.
-    std::atomic_thread_fence(std::memory_order_seq_cst);
-    if (!worker_waiting.load(std::memory_order_relaxed)) return;
+    if (!worker_waiting.load(std::memory_order_seq_cst)) return;
     if (queued() < options.max_export_batch_size) return;
     if (!worker_waiting.exchange(false)) return;
     std::lock_guard lock(mutex);
