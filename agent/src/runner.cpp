@@ -223,11 +223,12 @@ asio::awaitable<llm::ChatResponse> Runner::Impl::call_model(const Agent& agent, 
   std::stop_callback on_stop(stop, [waiter] { waiter->notify(); });
   auto call = agent.model->complete(slot->request, std::move(options));
   asio::co_spawn(executor, std::move(call),
-                 [slot, waiter, model = agent.model](std::exception_ptr e, llm::ChatResponse r) {
+                 [slot, weak_waiter = std::weak_ptr<Waiter>(waiter), model = agent.model](std::exception_ptr e,
+                                                                                         llm::ChatResponse r) {
                    slot->done = true;  // on the strand, like every reader of the slot
                    slot->error = e;
                    slot->response = std::move(r);
-                   waiter->notify();
+                   if (auto w = weak_waiter.lock()) w->notify();
                  });
   while (!slot->done) {
     if (stop.stop_requested()) throw llm::LlmError(llm::LlmErrorKind::cancelled, "the run was cancelled");
@@ -447,7 +448,7 @@ asio::awaitable<std::vector<memory::Observation>> Runner::Impl::act(
         state->agent_result = std::move(r);
         state->done = true;
       } else {
-        asio::co_spawn(executor, std::move(sub), [state, waiter](std::exception_ptr e, RunResult r) {
+        asio::co_spawn(executor, std::move(sub), [state, weak_waiter = std::weak_ptr<Waiter>(waiter)](std::exception_ptr e, RunResult r) {
           std::lock_guard lock(state->mutex);
           if (state->abandoned) return;
           if (e) {
@@ -460,7 +461,7 @@ asio::awaitable<std::vector<memory::Observation>> Runner::Impl::act(
           }
           state->agent_result = std::move(r);
           state->done = true;
-          waiter->notify();
+          if (auto w = weak_waiter.lock()) w->notify();
         });
       }
       continue;
@@ -486,18 +487,18 @@ asio::awaitable<std::vector<memory::Observation>> Runner::Impl::act(
     auto state = std::make_shared<CallState>();
     states[i] = state;
     context.stop = state->stop.get_token();
-    asio::post(tool_pool(), [state, waiter, registry, scope, store, name = call.name, args = call.arguments,
-                             context = std::move(context)]() mutable {
+    asio::post(tool_pool(), [state, weak_waiter = std::weak_ptr<Waiter>(waiter), registry, scope, store,
+                             name = call.name, args = call.arguments, context = std::move(context)]() mutable {
       tools::ToolResult result;
       {
         tr::Scope current(context.span);
         result = registry->execute(name, args, context);  // checked above
       }
       std::lock_guard lock(state->mutex);
-      if (state->abandoned) return;
+      if (state->abandoned) return;  // the run stopped waiting; its io_context may be gone
       state->result = std::move(result);
       state->done = true;
-      waiter->notify();
+      if (auto w = weak_waiter.lock()) w->notify();  // the run still waits: its context is alive
     });
   }
 

@@ -4,6 +4,13 @@
 // Every run's coroutine executes on a strand. notify() may be called from any thread: it posts to
 // that strand, so the timer and the `fired_` flag are only ever touched on the strand, and a
 // notification that arrives before the coroutine starts waiting is not lost.
+//
+// Ownership: only the waiting coroutine owns a Waiter. Threads that notify hold a weak_ptr, and
+// the handler notify() posts holds one too, so the Waiter (its timer, its executor) is always
+// destroyed by its coroutine while the io_context lives; a tool abandoned at its deadline that
+// returns later, after the context is gone, touches nothing of it. Callers from outside the
+// strand must also know the context is alive when they notify (the Runner checks a flag under
+// the call's mutex, which the coroutine sets before it stops waiting).
 #pragma once
 
 #include <chrono>
@@ -22,9 +29,11 @@ class Waiter : public std::enable_shared_from_this<Waiter> {
   explicit Waiter(const asio::any_io_executor& strand) : timer_(strand) {}
 
   void notify() {
-    asio::post(timer_.get_executor(), [self = shared_from_this()] {
-      self->fired_ = true;
-      self->timer_.cancel();
+    asio::post(timer_.get_executor(), [weak = weak_from_this()] {
+      if (auto self = weak.lock()) {
+        self->fired_ = true;
+        self->timer_.cancel();
+      }
     });
   }
 
