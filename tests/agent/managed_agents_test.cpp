@@ -316,3 +316,25 @@ TEST_CASE("stress: many concurrent runs with parallel tools and managed agents s
     CHECK(tree.descendants(*root).size() == 20);
   }
 }
+
+TEST_CASE("a managed agent can return a summary of its steps with its answer", "[agent][managed]") {
+  testing::InMemoryTracing t;
+  agent::Runner runner(options_for(t));
+  Agent worker;
+  worker.name = "worker";
+  worker.return_step_summary = true;
+  worker.tools = {multiply_tool()};
+  worker.model = std::make_shared<ScriptedLlmClient>(std::vector{
+      ScriptedLlmClient::tool_calls({call("multiply", {{"a", 2}, {"b", 4}})}), ScriptedLlmClient::text("8")});
+  Agent boss;
+  boss.name = "boss";
+  boss.managed_agents = {worker};
+  boss.model = std::make_shared<ScriptedLlmClient>(std::vector{
+      ScriptedLlmClient::tool_calls({call("worker", {{"task", "2*4"}})}), ScriptedLlmClient::text("8")});
+  auto result = runner.run(boss, "go");
+  REQUIRE(result.ok());
+  const std::string& seen = result.memory.action_steps()[0]->observations.at(0).content;
+  CHECK(seen.rfind("8", 0) == 0);
+  CHECK(seen.find("step 1: multiply") != std::string::npos);
+  CHECK(seen.find("step 2: final answer") != std::string::npos);
+}
