@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "agentrace/llm/scripted.hpp"
+#include "support/test_support.hpp"
 
 using namespace agentrace;
 using namespace agentrace::llm;
@@ -45,31 +46,7 @@ std::string rejection(const Json& script) {
   return {};
 }
 
-class TempDir {
- public:
-  TempDir() {
-    std::random_device random;
-    path_ = std::filesystem::temp_directory_path() /
-            ("agentrace-llm-" + std::to_string(random()) + "-" + std::to_string(random()));
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  std::filesystem::path write(const std::string& name, const std::string& text) const {
-    const auto file = path_ / name;
-    std::ofstream(file) << text;
-    return file;
-  }
-  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using agentrace::testing::TempDir;
 
 }  // namespace
 

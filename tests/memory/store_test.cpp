@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "agentrace/memory/store.hpp"
+#include "support/test_support.hpp"
 
 using namespace agentrace::memory;
 using Catch::Matchers::Contains;
@@ -18,25 +19,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-class TempDir {
- public:
-  TempDir() {
-    std::random_device random;
-    path_ = std::filesystem::temp_directory_path() /
-            ("agentrace-memory-" + std::to_string(random()) + "-" + std::to_string(random()));
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using agentrace::testing::TempDir;
 
 // Each store kind the same cases run against.
 struct InMemoryKind {

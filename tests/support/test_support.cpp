@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
+#include <fstream>
+#include <random>
 
 namespace agentrace::testing {
 
@@ -64,6 +66,24 @@ ScopedEnv::~ScopedEnv() {
   } else {
     ::unsetenv(name_.c_str());
   }
+}
+
+TempDir::TempDir() {
+  std::random_device random;
+  path_ = std::filesystem::temp_directory_path() /
+          ("agentrace-test-" + std::to_string(random()) + "-" + std::to_string(random()));
+  std::filesystem::create_directories(path_);
+}
+
+std::filesystem::path TempDir::write(const std::string& name, const std::string& text) const {
+  const auto file = path_ / name;
+  std::ofstream(file) << text;
+  return file;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
 }
 
 }  // namespace agentrace::testing

@@ -2,7 +2,9 @@
 // the spans it collected.
 #pragma once
 
+#include <filesystem>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -42,6 +44,21 @@ class ScopedEnv {
   std::string name_;
   bool had_value_ = false;
   std::string old_value_;
+};
+
+// A fresh directory under the system's temporary directory, removed with everything in it.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
+  // Writes `text` to `name` in the directory and returns the file's path.
+  std::filesystem::path write(const std::string& name, const std::string& text) const;
+
+ private:
+  std::filesystem::path path_;
 };
 
 }  // namespace agentrace::testing

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "agentrace/tracing/jsonl.hpp"
+#include "support/test_support.hpp"
 
 using namespace agentrace::tracing;
 using Catch::Matchers::Contains;
@@ -21,26 +22,7 @@ using Catch::Matchers::Contains;
 namespace {
 
 // A fresh directory under the system temp dir, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    path_ = std::filesystem::temp_directory_path() /
-            ("agentrace_jsonl_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using agentrace::testing::TempDir;
 
 SpanData simple_span(std::string name, const char* span_hex, const char* parent_hex = nullptr) {
   SpanData s;
