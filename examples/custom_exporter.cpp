@@ -30,14 +30,6 @@ using llm::ScriptedLlmClient;
 
 namespace {
 
-// A tool call as a model would send it.
-llm::ToolCall call(std::string name, llm::Json arguments) {
-  llm::ToolCall c;
-  c.name = std::move(name);
-  c.arguments = std::move(arguments);
-  return c;
-}
-
 // Shared with main, which reads it after the provider (the exporter's owner) has shut down.
 struct TokenTotals {
   std::atomic<std::int64_t> spans{0};
@@ -92,7 +84,7 @@ int main() {
   agent.instructions = "Project compound growth with the calculator.";
   agent.tools = {tools::make_calculator_tool()};
   agent.model = std::make_shared<ScriptedLlmClient>(
-      std::vector{ScriptedLlmClient::tool_calls({call("calculator", {{"expression", "1000 * 1.028^25"}})},
+      std::vector{ScriptedLlmClient::tool_calls({llm::ToolCall{.name = "calculator", .arguments = {{"expression", "1000 * 1.028^25"}}}},
                                                 "Compounding 25 years.", llm::Usage{120, 18, 138}),
                   ScriptedLlmClient::text("1000 growing 2.8% a year for 25 years becomes about 1994.47.",
                                           llm::Usage{160, 15, 175})});

@@ -24,18 +24,6 @@ namespace llm = agentrace::llm;
 namespace tools = agentrace::tools;
 namespace tr = agentrace::tracing;
 
-namespace {
-
-// A tool call as a model would send it.
-llm::ToolCall call(std::string name, llm::Json arguments) {
-  llm::ToolCall c;
-  c.name = std::move(name);
-  c.arguments = std::move(arguments);
-  return c;
-}
-
-}  // namespace
-
 int main() {
   auto count_words = tools::make_tool("count_words", "Count the words in a text")
                          .param<std::string>("text", "the text to count")
@@ -48,7 +36,7 @@ int main() {
 
   // What a real model would do: ask for the tool, read its result, answer.
   auto model = std::make_shared<llm::ScriptedLlmClient>(
-      std::vector{llm::ScriptedLlmClient::tool_calls({call("count_words", {{"text", "the quick brown fox jumps"}})},
+      std::vector{llm::ScriptedLlmClient::tool_calls({llm::ToolCall{.name = "count_words", .arguments = {{"text", "the quick brown fox jumps"}}}},
                                                      "Let me count them."),
                   llm::ScriptedLlmClient::text("The sentence has 5 words.")});
 

@@ -29,14 +29,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// A tool call as a model would send it.
-llm::ToolCall call(std::string name, llm::Json arguments) {
-  llm::ToolCall c;
-  c.name = std::move(name);
-  c.arguments = std::move(arguments);
-  return c;
-}
-
 const std::map<std::string, std::string> facts = {
     {"us gdp growth 2024", "US real GDP grew 2.8 percent in 2024 (BEA, advance estimate)."},
     {"us inflation 2024", "US consumer prices rose 2.9 percent over 2024 (BLS)."},
@@ -66,7 +58,7 @@ int main() {
   researcher.description = "Finds economic facts. Give it a topic to research.";
   researcher.tools = {make_lookup_tool()};
   researcher.model = std::make_shared<ScriptedLlmClient>(
-      std::vector{slow(ScriptedLlmClient::tool_calls({call("lookup", {{"topic", "us gdp growth 2024"}})})),
+      std::vector{slow(ScriptedLlmClient::tool_calls({llm::ToolCall{.name = "lookup", .arguments = {{"topic", "us gdp growth 2024"}}}})),
                   slow(ScriptedLlmClient::text("US real GDP grew 2.8 percent in 2024."))},
       "researcher-model");
 
@@ -75,7 +67,7 @@ int main() {
   analyst.description = "Does arithmetic. Give it a calculation to carry out.";
   analyst.tools = {tools::make_calculator_tool()};
   analyst.model = std::make_shared<ScriptedLlmClient>(
-      std::vector{slow(ScriptedLlmClient::tool_calls({call("calculator", {{"expression", "ln(2) / ln(1.028)"}})})),
+      std::vector{slow(ScriptedLlmClient::tool_calls({llm::ToolCall{.name = "calculator", .arguments = {{"expression", "ln(2) / ln(1.028)"}}}})),
                   slow(ScriptedLlmClient::text("At 2.8 percent a year it doubles in about 25.1 years."))},
       "analyst-model");
 
@@ -85,8 +77,8 @@ int main() {
   manager.managed_agents = {researcher, analyst};
   manager.model = std::make_shared<ScriptedLlmClient>(
       std::vector{
-          ScriptedLlmClient::tool_calls({call("researcher", {{"task", "Find US real GDP growth in 2024."}}),
-                                         call("analyst", {{"task", "Years to double at 2.8 percent growth a year?"}})},
+          ScriptedLlmClient::tool_calls({llm::ToolCall{.name = "researcher", .arguments = {{"task", "Find US real GDP growth in 2024."}}},
+                                         llm::ToolCall{.name = "analyst", .arguments = {{"task", "Years to double at 2.8 percent growth a year?"}}}},
                                         "Asking both at once."),
           ScriptedLlmClient::text("US GDP grew 2.8% in 2024; at that rate the economy doubles in about 25 years.")},
       "manager-model");

@@ -31,14 +31,6 @@ using llm::ScriptedLlmClient;
 
 namespace {
 
-// A tool call as a model would send it.
-llm::ToolCall call(std::string name, llm::Json arguments) {
-  llm::ToolCall c;
-  c.name = std::move(name);
-  c.arguments = std::move(arguments);
-  return c;
-}
-
 const std::map<std::string, std::string> documents = {
     {"minutes",
      "The committee held rates steady. The committee expects inflation to ease as growth slows; "
@@ -104,8 +96,8 @@ int main() {
   agent.instructions = "Summarise documents by their most frequent words.";
   agent.tools = {make_top_words_tool()};
   agent.model = std::make_shared<ScriptedLlmClient>(std::vector{
-      ScriptedLlmClient::tool_calls({call("top_words", {{"document", "minutes"}, {"count", 2}}),
-                                     call("top_words", {{"document", "outlook"}, {"count", 2}})}),
+      ScriptedLlmClient::tool_calls({llm::ToolCall{.name = "top_words", .arguments = {{"document", "minutes"}, {"count", 2}}},
+                                     llm::ToolCall{.name = "top_words", .arguments = {{"document", "outlook"}, {"count", 2}}}}),
       ScriptedLlmClient::text("The minutes are about the committee and inflation; the outlook is about growth.")});
 
   int status = 0;

@@ -27,14 +27,6 @@ namespace tr = agentrace::tracing;
 
 namespace {
 
-// A tool call as a model would send it.
-llm::ToolCall call(std::string name, llm::Json arguments) {
-  llm::ToolCall c;
-  c.name = std::move(name);
-  c.arguments = std::move(arguments);
-  return c;
-}
-
 double extra_per_night(const std::string& extra) {
   if (extra == "breakfast") return 12.0;
   if (extra == "parking") return 8.0;
@@ -73,8 +65,8 @@ int main() {
   const llm::Json good_args = {
       {"city", "Porto"}, {"nights", 3}, {"nightly_rate", 95.0}, {"extras", {"breakfast"}}, {"promo_code", "SPRING10"}};
   auto model = std::make_shared<llm::ScriptedLlmClient>(std::vector{
-      llm::ScriptedLlmClient::tool_calls({call("quote_stay", bad_args)}, "Pricing the stay."),
-      llm::ScriptedLlmClient::tool_calls({call("quote_stay", good_args)}, "Fixing the call: nights must be an integer."),
+      llm::ScriptedLlmClient::tool_calls({llm::ToolCall{.name = "quote_stay", .arguments = bad_args}}, "Pricing the stay."),
+      llm::ScriptedLlmClient::tool_calls({llm::ToolCall{.name = "quote_stay", .arguments = good_args}}, "Fixing the call: nights must be an integer."),
       llm::ScriptedLlmClient::text("Three nights in Porto with breakfast come to 288.90 EUR with SPRING10.")});
 
   ag::Agent agent;

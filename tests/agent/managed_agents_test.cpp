@@ -28,13 +28,6 @@ using testkit::SpanTree;
 
 namespace {
 
-llm::ToolCall call(std::string name, llm::Json args) {
-  llm::ToolCall c;
-  c.name = std::move(name);
-  c.arguments = std::move(args);
-  return c;
-}
-
 agent::RunnerOptions options_for(const testing::InMemoryTracing& t) {
   agent::RunnerOptions o;
   o.tracer = t.tracer;
@@ -64,12 +57,12 @@ struct Team {
     researcher_model = std::make_shared<ScriptedLlmClient>(
         std::vector{ScriptedLlmClient::text("Growth was 2.8%.", llm::Usage{100, 10, 110})}, "r-model");
     analyst_model = std::make_shared<ScriptedLlmClient>(
-        std::vector{ScriptedLlmClient::tool_calls({call("multiply", {{"a", 6}, {"b", 7}})}, "", llm::Usage{50, 5, 55}),
+        std::vector{ScriptedLlmClient::tool_calls({llm::ToolCall{.name = "multiply", .arguments = {{"a", 6}, {"b", 7}}}}, "", llm::Usage{50, 5, 55}),
                     ScriptedLlmClient::text("The product is 42.", llm::Usage{60, 6, 66})},
         "a-model");
     manager_model = std::make_shared<ScriptedLlmClient>(
-        std::vector{ScriptedLlmClient::tool_calls({call("researcher", {{"task", "find the growth rate"}}),
-                                                   call("analyst", {{"task", "multiply 6 by 7"}})},
+        std::vector{ScriptedLlmClient::tool_calls({llm::ToolCall{.name = "researcher", .arguments = {{"task", "find the growth rate"}}},
+                                                   llm::ToolCall{.name = "analyst", .arguments = {{"task", "multiply 6 by 7"}}}},
                                                   "", llm::Usage{20, 2, 22}),
                     ScriptedLlmClient::text("Both done: 2.8% and 42.", llm::Usage{30, 3, 33})},
         "m-model");
@@ -141,13 +134,13 @@ TEST_CASE("a managed agent that does not finish is an error observation for its 
   agent::Runner runner(options_for(t));
   Agent worker;
   worker.name = "worker";
-  worker.model = std::make_shared<ScriptedLlmClient>(std::vector{ScriptedLlmClient::tool_calls({call("multiply", {{"a", 1}, {"b", 1}})}, "trying")});
+  worker.model = std::make_shared<ScriptedLlmClient>(std::vector{ScriptedLlmClient::tool_calls({llm::ToolCall{.name = "multiply", .arguments = {{"a", 1}, {"b", 1}}}}, "trying")});
   worker.tools = {multiply_tool()};
   worker.max_steps = 1;
   Agent boss;
   boss.name = "boss";
   boss.model = std::make_shared<ScriptedLlmClient>(std::vector{
-      ScriptedLlmClient::tool_calls({call("worker", {{"task", "do it"}})}), ScriptedLlmClient::text("worker failed")});
+      ScriptedLlmClient::tool_calls({llm::ToolCall{.name = "worker", .arguments = {{"task", "do it"}}}}), ScriptedLlmClient::text("worker failed")});
   boss.managed_agents = {worker};
   auto result = runner.run(boss, "go");
   REQUIRE(result.ok());
@@ -167,8 +160,8 @@ TEST_CASE("memory store operations are memory spans under the tool that made the
   a.memory_store = std::make_shared<memory::InMemoryStore>();
   a.tools = {tools::make_remember_tool(), tools::make_recall_tool()};
   a.model = std::make_shared<ScriptedLlmClient>(std::vector{
-      ScriptedLlmClient::tool_calls({call("remember", {{"key", "gdp"}, {"text", "US GDP grew 2.8 percent in 2024"}})}),
-      ScriptedLlmClient::tool_calls({call("recall", {{"query", "GDP growth"}})}), ScriptedLlmClient::text("ok")});
+      ScriptedLlmClient::tool_calls({llm::ToolCall{.name = "remember", .arguments = {{"key", "gdp"}, {"text", "US GDP grew 2.8 percent in 2024"}}}}),
+      ScriptedLlmClient::tool_calls({llm::ToolCall{.name = "recall", .arguments = {{"query", "GDP growth"}}}}), ScriptedLlmClient::text("ok")});
   auto result = runner.run(a, "remember and recall");
   REQUIRE(result.ok());
   CHECK(result.memory.action_steps()[1]->observations.at(0).content.find("2.8 percent") != std::string::npos);
@@ -253,8 +246,8 @@ TEST_CASE("planning: a plan before step 1 and every N steps", "[agent][planning]
   a.planning_interval = 2;
   a.tools = {multiply_tool()};
   auto model = std::make_shared<ScriptedLlmClient>(std::vector{
-      ScriptedLlmClient::text("Plan: multiply."), ScriptedLlmClient::tool_calls({call("multiply", {{"a", 2}, {"b", 3}})}),
-      ScriptedLlmClient::tool_calls({call("multiply", {{"a", 6}, {"b", 1}})}), ScriptedLlmClient::text("Plan: answer."),
+      ScriptedLlmClient::text("Plan: multiply."), ScriptedLlmClient::tool_calls({llm::ToolCall{.name = "multiply", .arguments = {{"a", 2}, {"b", 3}}}}),
+      ScriptedLlmClient::tool_calls({llm::ToolCall{.name = "multiply", .arguments = {{"a", 6}, {"b", 1}}}}), ScriptedLlmClient::text("Plan: answer."),
       ScriptedLlmClient::text("6")});
   a.model = model;
   auto result = runner.run(a, "compute");
@@ -325,12 +318,12 @@ TEST_CASE("a managed agent can return a summary of its steps with its answer", "
   worker.return_step_summary = true;
   worker.tools = {multiply_tool()};
   worker.model = std::make_shared<ScriptedLlmClient>(std::vector{
-      ScriptedLlmClient::tool_calls({call("multiply", {{"a", 2}, {"b", 4}})}), ScriptedLlmClient::text("8")});
+      ScriptedLlmClient::tool_calls({llm::ToolCall{.name = "multiply", .arguments = {{"a", 2}, {"b", 4}}}}), ScriptedLlmClient::text("8")});
   Agent boss;
   boss.name = "boss";
   boss.managed_agents = {worker};
   boss.model = std::make_shared<ScriptedLlmClient>(std::vector{
-      ScriptedLlmClient::tool_calls({call("worker", {{"task", "2*4"}})}), ScriptedLlmClient::text("8")});
+      ScriptedLlmClient::tool_calls({llm::ToolCall{.name = "worker", .arguments = {{"task", "2*4"}}}}), ScriptedLlmClient::text("8")});
   auto result = runner.run(boss, "go");
   REQUIRE(result.ok());
   const std::string& seen = result.memory.action_steps()[0]->observations.at(0).content;

@@ -25,14 +25,6 @@ using tracing::StatusCode;
 
 namespace {
 
-llm::ToolCall call(std::string name, llm::Json args, std::string id = {}) {
-  llm::ToolCall c;
-  c.id = std::move(id);
-  c.name = std::move(name);
-  c.arguments = std::move(args);
-  return c;
-}
-
 llm::ToolCall bad_json_call(std::string name, std::string raw) {
   llm::ToolCall c;
   c.name = std::move(name);
@@ -136,7 +128,7 @@ TEST_CASE("runner: a text reply is the final answer", "[agent][runner]") {
 TEST_CASE("runner: one tool call, then the answer", "[agent][runner]") {
   Harness h;
   auto model = std::make_shared<ScriptedLlmClient>(std::vector{
-      ScriptedLlmClient::tool_calls({call("add", {{"a", 2}, {"b", 3}}, "c1")}, "Let me add."),
+      ScriptedLlmClient::tool_calls({llm::ToolCall{.id = "c1", .name = "add", .arguments = {{"a", 2}, {"b", 3}}}}, "Let me add."),
       ScriptedLlmClient::text("The sum is 5.")});
   auto result = h.runner.run(make_agent(model, {add_tool()}), "2+3?");
   REQUIRE(result.ok());
@@ -181,8 +173,8 @@ TEST_CASE("runner: several tool calls in one reply keep call order (sequential a
                         return a + b;
                       });
   auto model = std::make_shared<ScriptedLlmClient>(std::vector{
-      ScriptedLlmClient::tool_calls({call("slow_add", {{"a", 1}, {"b", 1}}), call("slow_add", {{"a", 2}, {"b", 2}}),
-                                     call("add", {{"a", 3}, {"b", 3}})}),
+      ScriptedLlmClient::tool_calls({llm::ToolCall{.name = "slow_add", .arguments = {{"a", 1}, {"b", 1}}}, llm::ToolCall{.name = "slow_add", .arguments = {{"a", 2}, {"b", 2}}},
+                                     llm::ToolCall{.name = "add", .arguments = {{"a", 3}, {"b", 3}}}}),
       ScriptedLlmClient::text("done")});
   Agent a = make_agent(model, {add_tool(), slow_add});
   a.parallel_tool_calls = parallel;
@@ -213,11 +205,11 @@ TEST_CASE("runner: model mistakes become observations and the run continues", "[
   // unknown tool, invalid JSON arguments, schema violation, extra argument, tool exception,
   // an empty (malformed) reply, then a recovery
   auto model = std::make_shared<ScriptedLlmClient>(std::vector{
-      ScriptedLlmClient::tool_calls({call("nope", {{"x", 1}})}),
+      ScriptedLlmClient::tool_calls({llm::ToolCall{.name = "nope", .arguments = {{"x", 1}}}}),
       ScriptedLlmClient::tool_calls({bad_json_call("add", "{\"a\": 1,")}),
-      ScriptedLlmClient::tool_calls({call("add", {{"a", "one"}, {"b", 2}})}),
-      ScriptedLlmClient::tool_calls({call("add", {{"a", 1}, {"b", 2}, {"c", 3}})}),
-      ScriptedLlmClient::tool_calls({call("explode", llm::Json::object())}),
+      ScriptedLlmClient::tool_calls({llm::ToolCall{.name = "add", .arguments = {{"a", "one"}, {"b", 2}}}}),
+      ScriptedLlmClient::tool_calls({llm::ToolCall{.name = "add", .arguments = {{"a", 1}, {"b", 2}, {"c", 3}}}}),
+      ScriptedLlmClient::tool_calls({llm::ToolCall{.name = "explode", .arguments = llm::Json::object()}}),
       ScriptedLlmClient::text(""),
       ScriptedLlmClient::text("recovered")});
   auto result = h.runner.run(make_agent(model, {add_tool(), thrower}), "try things");
@@ -275,7 +267,7 @@ TEST_CASE("runner: a tool that outlives its timeout becomes a timeout observatio
     return std::string("woke");
   });
   auto model = std::make_shared<ScriptedLlmClient>(std::vector{
-      ScriptedLlmClient::tool_calls({call("sleepy", llm::Json::object())}), ScriptedLlmClient::text("gave up")});
+      ScriptedLlmClient::tool_calls({llm::ToolCall{.name = "sleepy", .arguments = llm::Json::object()}}), ScriptedLlmClient::text("gave up")});
   Agent a = make_agent(model, {sleepy});
   a.tool_timeout = 50ms;
   auto result = h.runner.run(a, "sleep");
@@ -295,7 +287,7 @@ TEST_CASE("runner: a tool that outlives its timeout becomes a timeout observatio
 TEST_CASE("runner: max_steps ends the run with a status and a partial result", "[agent][runner]") {
   Harness h;
   std::vector<llm::ScriptedReply> replies;
-  for (int i = 0; i < 3; ++i) replies.push_back(ScriptedLlmClient::tool_calls({call("add", {{"a", i}, {"b", 1}})}, "thinking " + std::to_string(i)));
+  for (int i = 0; i < 3; ++i) replies.push_back(ScriptedLlmClient::tool_calls({llm::ToolCall{.name = "add", .arguments = {{"a", i}, {"b", 1}}}}, "thinking " + std::to_string(i)));
   auto model = std::make_shared<ScriptedLlmClient>(std::move(replies));
   Agent a = make_agent(model, {add_tool()});
   a.max_steps = 3;
@@ -317,7 +309,7 @@ TEST_CASE("runner: cancellation ends the run promptly", "[agent][runner]") {
   Harness h;
   std::stop_source stop;
   auto model = std::make_shared<ScriptedLlmClient>(std::vector{
-      ScriptedLlmClient::tool_calls({call("add", {{"a", 1}, {"b", 1}})}),
+      ScriptedLlmClient::tool_calls({llm::ToolCall{.name = "add", .arguments = {{"a", 1}, {"b", 1}}}}),
       llm::ScriptedReply{ScriptedLlmClient::text("too late").response, std::nullopt, 10s}});
   agent::RunConfig config;
   config.stop = stop.get_token();
@@ -396,7 +388,7 @@ TEST_CASE("runner: a non-retryable LLM error is not retried", "[agent][runner]")
 TEST_CASE("runner: final_answer tool ends the run", "[agent][runner]") {
   Harness h;
   auto model = std::make_shared<ScriptedLlmClient>(
-      std::vector{ScriptedLlmClient::tool_calls({call("final_answer", {{"answer", "forty-two"}})})});
+      std::vector{ScriptedLlmClient::tool_calls({llm::ToolCall{.name = "final_answer", .arguments = {{"answer", "forty-two"}}}})});
   auto result = h.runner.run(make_agent(model), "answer");
   REQUIRE(result.ok());
   CHECK(result.output == "forty-two");
@@ -406,8 +398,8 @@ TEST_CASE("runner: final_answer tool ends the run", "[agent][runner]") {
 TEST_CASE("runner: hooks see every step and call, and can stop the run", "[agent][runner]") {
   Harness h;
   auto model = std::make_shared<ScriptedLlmClient>(std::vector{
-      ScriptedLlmClient::tool_calls({call("add", {{"a", 1}, {"b", 2}})}),
-      ScriptedLlmClient::tool_calls({call("add", {{"a", 666}, {"b", 0}})}), ScriptedLlmClient::text("unreached")});
+      ScriptedLlmClient::tool_calls({llm::ToolCall{.name = "add", .arguments = {{"a", 1}, {"b", 2}}}}),
+      ScriptedLlmClient::tool_calls({llm::ToolCall{.name = "add", .arguments = {{"a", 666}, {"b", 0}}}}), ScriptedLlmClient::text("unreached")});
   std::vector<std::string> seen;
   agent::RunConfig config;
   config.hooks.on_step_start = [&](const agent::StepInfo& i) {

@@ -23,13 +23,15 @@ NLOHMANN_JSON_SERIALIZE_ENUM(Role, {{Role::system, "system"},
 
 std::string_view to_string(Role role) noexcept;
 
+// Every member has an initializer, so a call reads as
+// `llm::ToolCall{.name = "add", .arguments = {{"a", 1}, {"b", 2}}}` with no warning.
 struct ToolCall {
-  std::string id;
-  std::string name;
+  std::string id{};
+  std::string name{};
   Json arguments = Json::object();  // parsed; see raw_arguments when the model sent bad JSON
   // The arguments exactly as the model sent them when they were not valid JSON (arguments is
   // then null): the Runner reports the parse error to the model instead of crashing.
-  std::optional<std::string> raw_arguments;
+  std::optional<std::string> raw_arguments{};
 
   friend bool operator==(const ToolCall&, const ToolCall&) = default;
 };
