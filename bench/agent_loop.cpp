@@ -93,26 +93,39 @@ agent::Agent workload_agent(const tools::ToolPtr& add, std::shared_ptr<llm::Scri
   return a;
 }
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v[v.size() / 2];
-}
-
 struct Sequential {
   double us_per_run = 0;
   std::size_t spans = 0;
 };
 
+// A Runner whose spans all land in memory (or nowhere, with tracing off).
+struct Setup {
+  std::shared_ptr<tracing::InMemoryExporter::Storage> storage;
+  tracing::TracerProvider provider;
+  agent::Runner runner;
+
+  Setup(const Args& args, bool traced)
+      : Setup(args, traced, std::make_unique<tracing::InMemoryExporter>()) {}
+
+ private:
+  Setup(const Args& args, bool traced, std::unique_ptr<tracing::InMemoryExporter> exporter)
+      : storage(exporter->storage()),
+        provider(tracing::TracerProviderOptions{
+            .processor = traced ? tracing::make_simple_processor(std::move(exporter)) : nullptr}),
+        runner(options(args)) {}
+
+  agent::RunnerOptions options(const Args& args) const {
+    agent::RunnerOptions o;
+    o.tracer = provider.tracer("bench");
+    o.default_tracing.enabled = false;
+    o.content.mode = args.content;
+    return o;
+  }
+};
+
 Sequential sequential(const Args& args, bool traced, const tools::ToolPtr& add) {
-  auto exporter = std::make_unique<tracing::InMemoryExporter>();
-  auto storage = exporter->storage();
-  tracing::TracerProvider provider(tracing::TracerProviderOptions{
-      .processor = traced ? tracing::make_simple_processor(std::move(exporter)) : nullptr});
-  agent::RunnerOptions o;
-  o.tracer = provider.tracer("bench");
-  o.default_tracing.enabled = false;
-  o.content.mode = args.content;
-  agent::Runner runner(o);
+  Setup setup(args, traced);
+  auto& runner = setup.runner;
   std::vector<agent::Agent> agents;
   agents.reserve(static_cast<std::size_t>(args.runs));
   for (int i = 0; i < args.runs; ++i) agents.push_back(workload_agent(add, workload_model({})));
@@ -127,18 +140,13 @@ Sequential sequential(const Args& args, bool traced, const tools::ToolPtr& add) 
   const double us = std::chrono::duration<double, std::micro>(Clock::now() - t0).count();
   Sequential s;
   s.us_per_run = args.runs > 0 ? us / args.runs : 0;
-  s.spans = args.runs > 0 ? storage->size() / static_cast<std::size_t>(args.runs) : 0;
+  s.spans = args.runs > 0 ? setup.storage->size() / static_cast<std::size_t>(args.runs) : 0;
   return s;
 }
 
 double concurrent(const Args& args, const tools::ToolPtr& add) {
-  auto exporter = std::make_unique<tracing::InMemoryExporter>();
-  tracing::TracerProvider provider(tracing::TracerProviderOptions{.processor = tracing::make_simple_processor(std::move(exporter))});
-  agent::RunnerOptions o;
-  o.tracer = provider.tracer("bench");
-  o.default_tracing.enabled = false;
-  o.content.mode = args.content;
-  agent::Runner runner(o);
+  Setup setup(args, true);
+  auto& runner = setup.runner;
   std::vector<agent::Agent> agents;
   for (int i = 0; i < args.concurrent; ++i) agents.push_back(workload_agent(add, workload_model(std::chrono::milliseconds(args.delay_ms))));
   asio::io_context io;
@@ -181,8 +189,8 @@ int main(int argc, char** argv) {
       spans = on.spans;
       off_us.push_back(sequential(args, false, add).us_per_run);
     }
-    const double on = median(traced_us);
-    const double off = median(off_us);
+    const double on = bench::median(traced_us);
+    const double off = bench::median(off_us);
     std::printf("sequential: %d runs x %d repeats (medians)\n", args.runs, args.repeat);
     std::printf("  us/run traced        %.1f\n", on);
     std::printf("  us/run tracing off   %.1f\n", off);
@@ -196,7 +204,7 @@ int main(int argc, char** argv) {
     for (int r = 0; r < args.repeat; ++r) wall.push_back(concurrent(args, add));
     std::printf("concurrent: %d runs started at once, model %d ms per call, %d thread(s)\n", args.concurrent,
                 args.delay_ms, args.threads);
-    std::printf("  wall ms (median)     %.1f   (ideal %d)\n", median(wall), 6 * args.delay_ms);
+    std::printf("  wall ms (median)     %.1f   (ideal %d)\n", bench::median(wall), 6 * args.delay_ms);
   }
   return 0;
 }

@@ -3,8 +3,10 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <atomic>
 #include <string>
+#include <vector>
 
 #include "agentrace/tracing/tracer.hpp"
 
@@ -46,6 +48,14 @@ inline void three_nested_spans(const tracing::Tracer& tracer) {
 inline void span_with_large_attribute(const tracing::Tracer& tracer, const std::string& payload) {
   tracing::Span span = tracer.start_span("chat");
   span.set_attribute("input.value", payload);
+}
+
+// The median of repeated measurements (the mean of the middle two for an even count).
+inline double median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 inline long peak_rss_kb() {

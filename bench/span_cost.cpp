@@ -125,12 +125,6 @@ RunResult run_once(const Args& args) {
   return r;
 }
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -147,9 +141,9 @@ int main(int argc, char** argv) {
   }
   std::printf("case %c: spans %llu x %d run(s), threads %d\n", args.which,
               static_cast<unsigned long long>(args.spans), args.repeat, args.threads);
-  std::printf("  ns/span (per thread, median)   %.1f\n", median(ns));
-  std::printf("  spans/s (all threads, median)  %.0f\n", median(rate));
-  std::printf("  dropped (median %%, total)      %.4f%%, %llu\n", median(dropped_pct),
+  std::printf("  ns/span (per thread, median)   %.1f\n", bench::median(ns));
+  std::printf("  spans/s (all threads, median)  %.0f\n", bench::median(rate));
+  std::printf("  dropped (median %%, total)      %.4f%%, %llu\n", bench::median(dropped_pct),
               static_cast<unsigned long long>(dropped_total));
   std::printf("  peak RSS                       %.1f MB\n", static_cast<double>(bench::peak_rss_kb()) / 1024.0);
   return 0;
