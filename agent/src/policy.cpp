@@ -1,19 +1,11 @@
 // Small value types of the runner: status names, the content policy, default tracing settings.
-#include <cstdlib>
 #include <string>
 
-#include <spdlog/spdlog.h>
-
 #include "agentrace/agent/runner.hpp"
+#include "agentrace/tracing/env.hpp"
 
 namespace agentrace::agent {
 namespace {
-
-std::optional<std::string> env(const char* name) {
-  const char* v = std::getenv(name);  // NOLINT(concurrency-mt-unsafe): read once at construction
-  if (v == nullptr || *v == '\0') return std::nullopt;
-  return std::string(v);
-}
 
 // Backs up from `at` to the start of a UTF-8 sequence, so a cut never splits a character.
 std::size_t utf8_boundary(std::string_view text, std::size_t at) noexcept {
@@ -36,7 +28,7 @@ std::string_view to_string(RunStatus status) noexcept {
 
 ContentPolicy ContentPolicy::from_env() {
   ContentPolicy policy;
-  if (auto mode = env("AGENTRACE_CAPTURE_CONTENT")) {
+  if (auto mode = tracing::env_string("AGENTRACE_CAPTURE_CONTENT")) {
     if (*mode == "full") {
       policy.mode = ContentCapture::full;
     } else if (*mode == "truncated") {
@@ -44,17 +36,14 @@ ContentPolicy ContentPolicy::from_env() {
     } else if (*mode == "off") {
       policy.mode = ContentCapture::off;
     } else {
-      spdlog::warn("agentrace: AGENTRACE_CAPTURE_CONTENT='{}' is not full, truncated or off; using truncated", *mode);
+      tracing::warn_once("AGENTRACE_CAPTURE_CONTENT='" + *mode + "' is not full, truncated or off; using truncated");
     }
   }
-  if (auto bytes = env("AGENTRACE_CAPTURE_CONTENT_BYTES")) {
-    char* end = nullptr;
-    const unsigned long long n = std::strtoull(bytes->c_str(), &end, 10);
-    if (end != nullptr && *end == '\0' && n > 0) {
-      policy.max_bytes = static_cast<std::size_t>(n);
+  if (auto bytes = tracing::env_uint("AGENTRACE_CAPTURE_CONTENT_BYTES")) {
+    if (*bytes > 0) {
+      policy.max_bytes = static_cast<std::size_t>(*bytes);
     } else {
-      spdlog::warn("agentrace: AGENTRACE_CAPTURE_CONTENT_BYTES='{}' is not a positive integer; using {}", *bytes,
-                   policy.max_bytes);
+      tracing::warn_once("AGENTRACE_CAPTURE_CONTENT_BYTES must be positive; using " + std::to_string(policy.max_bytes));
     }
   }
   return policy;
@@ -77,14 +66,14 @@ std::optional<std::string> ContentPolicy::apply(std::string_view text) const {
 
 DefaultTracing DefaultTracing::from_env() {
   DefaultTracing d;
-  if (auto traces = env("AGENTRACE_TRACES")) {
+  if (auto traces = tracing::env_string("AGENTRACE_TRACES")) {
     if (*traces == "off" || *traces == "false" || *traces == "0") {
       d.enabled = false;
     } else if (*traces != "on" && *traces != "true" && *traces != "1") {
-      spdlog::warn("agentrace: AGENTRACE_TRACES='{}' is not on or off; tracing stays on", *traces);
+      tracing::warn_once("AGENTRACE_TRACES='" + *traces + "' is not on or off; tracing stays on");
     }
   }
-  if (auto dir = env("AGENTRACE_TRACE_DIR")) d.trace_dir = *dir;
+  if (auto dir = tracing::env_string("AGENTRACE_TRACE_DIR")) d.trace_dir = *dir;
   return d;
 }
 

@@ -331,3 +331,33 @@ TEST_CASE("a managed agent can return a summary of its steps with its answer", "
   CHECK(seen.find("step 1: multiply") != std::string::npos);
   CHECK(seen.find("step 2: final answer") != std::string::npos);
 }
+
+TEST_CASE("the runner's settings read the environment; bad values keep the defaults", "[agent][config]") {
+  using testing::ScopedEnv;
+  {
+    ScopedEnv a("AGENTRACE_CAPTURE_CONTENT", "off");
+    ScopedEnv b("AGENTRACE_CAPTURE_CONTENT_BYTES", "100");
+    ScopedEnv c("AGENTRACE_TRACES", "off");
+    ScopedEnv d("AGENTRACE_TRACE_DIR", "/tmp/elsewhere");
+    const auto p = agent::ContentPolicy::from_env();
+    CHECK(p.mode == agent::ContentCapture::off);
+    CHECK(p.max_bytes == 100);
+    const auto t = agent::DefaultTracing::from_env();
+    CHECK_FALSE(t.enabled);
+    CHECK(t.trace_dir == "/tmp/elsewhere");
+  }
+  {
+    ScopedEnv a("AGENTRACE_CAPTURE_CONTENT", "sometimes");
+    ScopedEnv b("AGENTRACE_CAPTURE_CONTENT_BYTES", "lots");
+    ScopedEnv c("AGENTRACE_TRACES", "");
+    ScopedEnv d("AGENTRACE_TRACE_DIR", nullptr);
+    const auto p = agent::ContentPolicy::from_env();
+    CHECK(p.mode == agent::ContentCapture::truncated);
+    CHECK(p.max_bytes == 16 * 1024);
+    const auto t = agent::DefaultTracing::from_env();
+    CHECK(t.enabled);  // empty counts as unset
+    CHECK(t.trace_dir == ".agentrace/traces");
+  }
+  ScopedEnv zero("AGENTRACE_CAPTURE_CONTENT_BYTES", "0");
+  CHECK(agent::ContentPolicy::from_env().max_bytes == 16 * 1024);
+}

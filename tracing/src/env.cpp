@@ -9,12 +9,12 @@
 #include <mutex>
 #include <set>
 
-namespace agentrace::tracing::detail {
+namespace agentrace::tracing {
 
 std::optional<std::string> env_string(const char* name) {
   const char* v = std::getenv(name);  // NOLINT(concurrency-mt-unsafe): read-only use
   if (v == nullptr) return std::nullopt;
-  std::string_view text = trim(v);
+  std::string_view text = detail::trim(v);
   if (text.empty()) return std::nullopt;
   return std::string(text);
 }
@@ -34,7 +34,7 @@ std::optional<std::uint64_t> env_uint(const char* name) {
 std::optional<bool> env_bool(const char* name) {
   auto text = env_string(name);
   if (!text) return std::nullopt;
-  std::string lower = to_lower(*text);
+  std::string lower = detail::to_lower(*text);
   if (lower == "true") return true;
   if (lower == "false") return false;
   warn_once(std::string(name) + "='" + *text + "' is not true or false; using the default");
@@ -51,6 +51,8 @@ void warn_once(const std::string& message) {
   spdlog::warn("agentrace: {}", message);
 }
 
+namespace detail {
+
 std::string to_lower(std::string_view text) {
   std::string out(text);
   std::transform(out.begin(), out.end(), out.begin(),
@@ -64,4 +66,5 @@ std::string_view trim(std::string_view text) noexcept {
   return text;
 }
 
-}  // namespace agentrace::tracing::detail
+}  // namespace detail
+}  // namespace agentrace::tracing

@@ -116,24 +116,24 @@ std::unique_ptr<SpanProcessor> make_multi_processor(std::vector<std::unique_ptr<
 
 BatchOptions BatchOptions::from_env() {
   BatchOptions o;
-  if (auto v = detail::env_uint("OTEL_BSP_MAX_QUEUE_SIZE")) {
+  if (auto v = env_uint("OTEL_BSP_MAX_QUEUE_SIZE")) {
     if (*v > 0) {
       o.max_queue_size = static_cast<std::size_t>(*v);
     } else {
-      detail::warn_once("OTEL_BSP_MAX_QUEUE_SIZE must be positive; using 2048");
+      warn_once("OTEL_BSP_MAX_QUEUE_SIZE must be positive; using 2048");
     }
   }
-  if (auto v = detail::env_uint("OTEL_BSP_SCHEDULE_DELAY")) o.schedule_delay = std::chrono::milliseconds(*v);
-  if (auto v = detail::env_uint("OTEL_BSP_EXPORT_TIMEOUT")) o.export_timeout = std::chrono::milliseconds(*v);
-  if (auto v = detail::env_uint("OTEL_BSP_MAX_EXPORT_BATCH_SIZE")) {
+  if (auto v = env_uint("OTEL_BSP_SCHEDULE_DELAY")) o.schedule_delay = std::chrono::milliseconds(*v);
+  if (auto v = env_uint("OTEL_BSP_EXPORT_TIMEOUT")) o.export_timeout = std::chrono::milliseconds(*v);
+  if (auto v = env_uint("OTEL_BSP_MAX_EXPORT_BATCH_SIZE")) {
     if (*v > 0) {
       o.max_export_batch_size = static_cast<std::size_t>(*v);
     } else {
-      detail::warn_once("OTEL_BSP_MAX_EXPORT_BATCH_SIZE must be positive; using 512");
+      warn_once("OTEL_BSP_MAX_EXPORT_BATCH_SIZE must be positive; using 512");
     }
   }
   if (o.max_export_batch_size > o.max_queue_size) {
-    detail::warn_once("OTEL_BSP_MAX_EXPORT_BATCH_SIZE is larger than the queue; using the queue size");
+    warn_once("OTEL_BSP_MAX_EXPORT_BATCH_SIZE is larger than the queue; using the queue size");
     o.max_export_batch_size = o.max_queue_size;
   }
   return o;

@@ -125,11 +125,11 @@ std::unique_ptr<Sampler> make_sampler(std::string_view name, std::string_view ar
 }
 
 std::unique_ptr<Sampler> sampler_from_env() {
-  const auto name = detail::env_string("OTEL_TRACES_SAMPLER");
-  const auto arg = detail::env_string("OTEL_TRACES_SAMPLER_ARG");
+  const auto name = env_string("OTEL_TRACES_SAMPLER");
+  const auto arg = env_string("OTEL_TRACES_SAMPLER_ARG");
   std::string error;
   auto sampler = make_sampler(name.value_or(""), arg.value_or(""), &error);
-  if (!error.empty()) detail::warn_once("OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG: " + error);
+  if (!error.empty()) warn_once("OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG: " + error);
   return sampler;
 }
 

@@ -75,10 +75,10 @@ const SpanSource& SpanSource::empty() noexcept {
 SpanLimits SpanLimits::from_env() {
   SpanLimits limits;
   auto apply = [](const char* specific, const char* general, std::size_t& field) {
-    if (auto v = detail::env_uint(specific)) {
+    if (auto v = env_uint(specific)) {
       field = static_cast<std::size_t>(*v);
     } else if (general != nullptr) {
-      if (auto g = detail::env_uint(general)) field = static_cast<std::size_t>(*g);
+      if (auto g = env_uint(general)) field = static_cast<std::size_t>(*g);
     }
   };
   apply("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "OTEL_ATTRIBUTE_COUNT_LIMIT", limits.attribute_count);
@@ -158,12 +158,12 @@ Resource default_resource() {
   upsert(resource.attributes, "telemetry.sdk.name", std::string("agentrace"));
   upsert(resource.attributes, "telemetry.sdk.language", std::string("cpp"));
   upsert(resource.attributes, "telemetry.sdk.version", std::string(AGENTRACE_VERSION));
-  if (auto text = detail::env_string("OTEL_RESOURCE_ATTRIBUTES")) {
+  if (auto text = env_string("OTEL_RESOURCE_ATTRIBUTES")) {
     std::vector<std::string> errors;
     for (auto& a : parse_key_value_list(*text, &errors)) upsert(resource.attributes, a.key, std::move(a.value));
-    for (const auto& e : errors) detail::warn_once("OTEL_RESOURCE_ATTRIBUTES: " + e + "; skipped");
+    for (const auto& e : errors) warn_once("OTEL_RESOURCE_ATTRIBUTES: " + e + "; skipped");
   }
-  if (auto name = detail::env_string("OTEL_SERVICE_NAME")) {
+  if (auto name = env_string("OTEL_SERVICE_NAME")) {
     upsert(resource.attributes, "service.name", *name);
   } else if (find_attribute(resource.attributes, "service.name") == nullptr) {
     const std::string exe = executable_name();

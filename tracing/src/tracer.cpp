@@ -358,7 +358,7 @@ Tracer global_tracer(std::string_view name) { return global_provider()->tracer(n
 
 bool sdk_disabled_by_env() noexcept {
   try {
-    auto v = detail::env_string("OTEL_SDK_DISABLED");
+    auto v = env_string("OTEL_SDK_DISABLED");
     return v && detail::to_lower(*v) == "true";
   } catch (...) {
     return false;
