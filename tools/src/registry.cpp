@@ -560,6 +560,7 @@ std::string readable_type_name(const char* mangled) {
 
 struct ToolRegistry::Impl {
   std::vector<std::unique_ptr<Entry>> entries;  // in the order added
+  std::vector<std::string> names;               // the same order; read every step by the Runner
 
   [[nodiscard]] const Entry* find(std::string_view name) const noexcept {
     for (const auto& entry : entries) {
@@ -600,6 +601,7 @@ void ToolRegistry::add(ToolPtr tool) {
     throw std::invalid_argument("tool '" + name + "': invalid parameters schema: " + e.what());
   }
   entry->tool = std::move(tool);
+  impl_->names.push_back(entry->tool->name());
   impl_->entries.push_back(std::move(entry));
 }
 
@@ -617,12 +619,9 @@ std::vector<llm::ToolSchema> ToolRegistry::schemas() const {
   return out;
 }
 
-std::vector<std::string> ToolRegistry::names() const {
-  std::vector<std::string> out;
-  if (!impl_) return out;
-  out.reserve(impl_->entries.size());
-  for (const auto& entry : impl_->entries) out.push_back(entry->tool->name());
-  return out;
+const std::vector<std::string>& ToolRegistry::names() const noexcept {
+  static const std::vector<std::string> none;  // a moved-from registry
+  return impl_ ? impl_->names : none;
 }
 
 std::size_t ToolRegistry::size() const noexcept { return impl_ ? impl_->entries.size() : 0; }
@@ -630,7 +629,7 @@ std::size_t ToolRegistry::size() const noexcept { return impl_ ? impl_->entries.
 std::optional<ToolResult> ToolRegistry::check(std::string_view name, const Json& arguments) const {
   const Entry* entry = impl_ ? impl_->find(name) : nullptr;
   if (entry == nullptr) {
-    const auto available = names();
+    const auto& available = names();
     return ToolResult::error("unknown tool '" + std::string(name) + "'; available tools: " +
                                  (available.empty() ? std::string("none") : join(available, ", ")),
                              ToolErrorKind::unknown_tool);

@@ -26,7 +26,7 @@ class ToolRegistry {
   void add(ToolPtr tool);
   [[nodiscard]] Tool* find(std::string_view name) const noexcept;
   [[nodiscard]] std::vector<llm::ToolSchema> schemas() const;  // in the order added
-  [[nodiscard]] std::vector<std::string> names() const;
+  [[nodiscard]] const std::vector<std::string>& names() const noexcept;  // in the order added
   [[nodiscard]] std::size_t size() const noexcept;
 
   // nullopt when `arguments` are valid for tool `name`; otherwise the error the model should see:
