@@ -53,13 +53,17 @@ struct Team {
   Agent manager;
   std::shared_ptr<ScriptedLlmClient> manager_model, researcher_model, analyst_model;
 
-  explicit Team(bool parallel) {
-    researcher_model = std::make_shared<ScriptedLlmClient>(
-        std::vector{ScriptedLlmClient::text("Growth was 2.8%.", llm::Usage{100, 10, 110})}, "r-model");
-    analyst_model = std::make_shared<ScriptedLlmClient>(
-        std::vector{ScriptedLlmClient::tool_calls({llm::ToolCall{.name = "multiply", .arguments = {{"a", 6}, {"b", 7}}}}, "", llm::Usage{50, 5, 55}),
-                    ScriptedLlmClient::text("The product is 42.", llm::Usage{60, 6, 66})},
-        "a-model");
+  // `delay`: each managed agent's model waits that long per call (asynchronously), so runs that
+  // are really concurrent overlap in time.
+  explicit Team(bool parallel, std::chrono::milliseconds delay = {}) {
+    std::vector researcher_replies{ScriptedLlmClient::text("Growth was 2.8%.", llm::Usage{100, 10, 110})};
+    std::vector analyst_replies{
+        ScriptedLlmClient::tool_calls({llm::ToolCall{.name = "multiply", .arguments = {{"a", 6}, {"b", 7}}}}, "", llm::Usage{50, 5, 55}),
+        ScriptedLlmClient::text("The product is 42.", llm::Usage{60, 6, 66})};
+    for (auto& r : researcher_replies) r.delay = delay;
+    for (auto& r : analyst_replies) r.delay = delay;
+    researcher_model = std::make_shared<ScriptedLlmClient>(std::move(researcher_replies), "r-model");
+    analyst_model = std::make_shared<ScriptedLlmClient>(std::move(analyst_replies), "a-model");
     manager_model = std::make_shared<ScriptedLlmClient>(
         std::vector{ScriptedLlmClient::tool_calls({llm::ToolCall{.name = "researcher", .arguments = {{"task", "find the growth rate"}}},
                                                    llm::ToolCall{.name = "analyst", .arguments = {{"task", "multiply 6 by 7"}}}},
@@ -88,7 +92,7 @@ TEST_CASE("managed agents nest under the manager's execute_tool span, in one tra
   const bool parallel = GENERATE(false, true);
   testing::InMemoryTracing t;
   agent::Runner runner(options_for(t));
-  Team team(parallel);
+  Team team(parallel, parallel ? 30ms : 0ms);
   auto result = runner.run(team.manager, "report");
   REQUIRE(result.ok());
   CHECK(result.output == "Both done: 2.8% and 42.");
@@ -122,11 +126,11 @@ TEST_CASE("managed agents nest under the manager's execute_tool span, in one tra
     if (const auto* v = tracing::find_attribute_as<std::int64_t>(s.attributes, agent::attr::usage_input_tokens)) summed += *v;
   }
   CHECK(summed == 260);
-  if (parallel) {
-    const auto& a = tree.one("**/invoke_agent researcher");
-    const auto& b = tree.one("**/invoke_agent analyst");
-    CHECK(a.trace_id == b.trace_id);
-  }
+  // In parallel the two managed runs overlap in time; one after the other they do not.
+  const auto& a = tree.one("**/invoke_agent researcher");
+  const auto& b = tree.one("**/invoke_agent analyst");
+  const bool overlapped = a.start_unix_ns < b.end_unix_ns && b.start_unix_ns < a.end_unix_ns;
+  CHECK(overlapped == parallel);
 }
 
 TEST_CASE("a managed agent that does not finish is an error observation for its manager", "[agent][managed]") {
