@@ -19,6 +19,13 @@ std::string_view to_string(LlmErrorKind kind) noexcept {
   return "unknown";
 }
 
+std::optional<LlmErrorKind> error_kind_from_string(std::string_view name) noexcept {
+  for (auto k = static_cast<int>(LlmErrorKind::transport); k <= static_cast<int>(LlmErrorKind::cancelled); ++k) {
+    if (to_string(static_cast<LlmErrorKind>(k)) == name) return static_cast<LlmErrorKind>(k);
+  }
+  return std::nullopt;
+}
+
 bool LlmError::retryable() const noexcept {
   switch (kind_) {
     case LlmErrorKind::transport:

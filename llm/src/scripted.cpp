@@ -121,12 +121,10 @@ class ReplyParser {
     if (kind_it == e.end()) fail("error: missing 'kind'");
     if (!kind_it->is_string()) wrong_type("error.kind", "a string", *kind_it);
     const auto& kind_name = kind_it->get_ref<const std::string&>();
-    std::optional<LlmErrorKind> kind;
+    const std::optional<LlmErrorKind> kind = error_kind_from_string(kind_name);
     std::string known;
     for (auto k = static_cast<int>(LlmErrorKind::transport); k <= static_cast<int>(LlmErrorKind::cancelled); ++k) {
-      const auto candidate = static_cast<LlmErrorKind>(k);
-      if (to_string(candidate) == kind_name) kind = candidate;
-      known.append(known.empty() ? "" : ", ").append(to_string(candidate));
+      known.append(known.empty() ? "" : ", ").append(to_string(static_cast<LlmErrorKind>(k)));
     }
     if (!kind) fail("error: unknown kind \"" + kind_name + "\" (known: " + known + ")");
 
@@ -160,6 +158,35 @@ Usage estimate_usage(const ChatRequest& request, const Message& reply) {
   usage.output_tokens = tokens_for(out_chars);
   usage.total_tokens = usage.input_tokens + usage.output_tokens;
   return usage;
+}
+
+// Placeholders a script may use so that its replies quote what really happened in the run:
+// {{last_tool_result}} is the content of the request's last tool message, {{task}} the first
+// user message. Unknown placeholders are left as written.
+std::string fill_placeholders(std::string text, const ChatRequest& request) {
+  if (text.find("{{") == std::string::npos) return text;
+  auto replace_all = [&text](std::string_view name, const std::string& value) {
+    for (std::size_t at = text.find(name); at != std::string::npos; at = text.find(name, at + value.size())) {
+      text.replace(at, name.size(), value);
+    }
+  };
+  std::string last_tool;
+  std::string task;
+  for (const auto& m : request.messages) {
+    if (m.role == Role::tool) last_tool = m.content;
+    if (m.role == Role::user && task.empty()) task = m.content;
+  }
+  replace_all("{{last_tool_result}}", last_tool);
+  replace_all("{{task}}", task);
+  return text;
+}
+
+void fill_placeholders(Json& value, const ChatRequest& request) {
+  if (value.is_string()) {
+    value = fill_placeholders(value.get<std::string>(), request);
+  } else if (value.is_structured()) {
+    for (auto& item : value) fill_placeholders(item, request);
+  }
 }
 
 }  // namespace
@@ -284,6 +311,8 @@ asio::awaitable<ChatResponse> ScriptedLlmClient::complete(const ChatRequest& req
   if (reply->error) throw *reply->error;
 
   ChatResponse response = std::move(*reply->response);
+  response.message.content = fill_placeholders(std::move(response.message.content), request);
+  for (auto& call : response.message.tool_calls) fill_placeholders(call.arguments, request);
   response.model = request.model.empty() ? model_ : request.model;
   // A usage of all zeros means the script gave none.
   if (response.usage == Usage{}) response.usage = estimate_usage(request, response.message);

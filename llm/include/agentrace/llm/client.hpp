@@ -28,6 +28,8 @@ enum class LlmErrorKind : std::uint8_t {
 };
 
 std::string_view to_string(LlmErrorKind kind) noexcept;
+// The inverse of to_string; nullopt for an unknown name.
+std::optional<LlmErrorKind> error_kind_from_string(std::string_view name) noexcept;
 
 // A failure of the model call itself (not a model mistake: those are replies). Retryable kinds:
 // transport, timeout, rate_limited, server.

@@ -12,6 +12,8 @@
 //      {"delay_ms": 20, "text": "answered after an asynchronous 20 ms wait"},
 //      {"text": "...", "usage": {"input_tokens": 12, "output_tokens": 3}, "finish_reason": "stop"}
 //    ]}
+// Reply text and string values in tool-call arguments may quote the run: {{last_tool_result}}
+// becomes the content of the request's last tool message, {{task}} its first user message.
 // Tool call ids default to "call_<n>" (n counts calls across the script). Usage not given is
 // estimated at 4 characters per token of the request's messages and of the reply.
 #pragma once
