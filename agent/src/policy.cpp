@@ -64,17 +64,32 @@ std::optional<std::string> ContentPolicy::apply(std::string_view text) const {
   return out;
 }
 
+namespace {
+
+// An on/off variable: on|true|1 or off|false|0; anything else warns once and counts as unset.
+std::optional<bool> env_switch(const char* name, std::string_view what) {
+  auto v = tracing::env_string(name);
+  if (!v) return std::nullopt;
+  if (*v == "off" || *v == "false" || *v == "0") return false;
+  if (*v == "on" || *v == "true" || *v == "1") return true;
+  tracing::warn_once(std::string(name) + "='" + *v + "' is not on or off; " + std::string(what));
+  return std::nullopt;
+}
+
+}  // namespace
+
 DefaultTracing DefaultTracing::from_env() {
   DefaultTracing d;
-  if (auto traces = tracing::env_string("AGENTRACE_TRACES")) {
-    if (*traces == "off" || *traces == "false" || *traces == "0") {
-      d.enabled = false;
-    } else if (*traces != "on" && *traces != "true" && *traces != "1") {
-      tracing::warn_once("AGENTRACE_TRACES='" + *traces + "' is not on or off; tracing stays on");
-    }
-  }
+  if (auto on = env_switch("AGENTRACE_TRACES", "tracing stays on")) d.enabled = *on;
   if (auto dir = tracing::env_string("AGENTRACE_TRACE_DIR")) d.trace_dir = *dir;
   return d;
+}
+
+CassetteOptions CassetteOptions::from_env() {
+  CassetteOptions c;
+  if (auto on = env_switch("AGENTRACE_CASSETTES", "cassettes stay on")) c.enabled = *on;
+  if (auto dir = tracing::env_string("AGENTRACE_CASSETTE_DIR")) c.dir = *dir;
+  return c;
 }
 
 }  // namespace agentrace::agent

@@ -9,6 +9,7 @@
 #include <random>
 #include <thread>
 
+#include "agentrace/agent/cassette.hpp"
 #include "agentrace/agent/conventions.hpp"
 #include "agentrace/tools/builtin.hpp"
 #include "agentrace/tools/registry.hpp"
@@ -102,6 +103,7 @@ struct Runner::Impl {
   RunnerOptions options;
   tr::Tracer tracer;
   std::shared_ptr<tr::TracerProvider> default_provider;  // set when the default JSONL tracing is used
+  std::filesystem::path cassette_dir;  // empty: no cassettes
   std::mutex pool_mutex;
   std::unique_ptr<asio::thread_pool> pool;
   std::mutex registry_mutex;
@@ -116,6 +118,13 @@ struct Runner::Impl {
       auto exporter = std::make_unique<tr::TraceDirectoryExporter>(options.default_tracing.trace_dir);
       default_provider = tr::TracerProvider::from_env(tr::make_batch_processor(std::move(exporter)));
       tracer = default_provider->tracer("agentrace.agent", AGENTRACE_VERSION);
+    }
+    if (options.cassettes.enabled) {
+      if (!options.cassettes.dir.empty()) {
+        cassette_dir = options.cassettes.dir;
+      } else if (default_provider && options.content.mode != ContentCapture::off) {
+        cassette_dir = options.default_tracing.trace_dir;
+      }
     }
   }
 
@@ -173,18 +182,39 @@ struct Runner::Impl {
     for (const auto& m : agent.managed_agents) validate(m, depth + 1);
   }
 
+  // Every model call of a top-level run, in order, for its cassette.
+  struct Recording {
+    std::mutex mutex;
+    std::vector<CassetteCall> calls;
+    void add(const Agent& agent, int step, const llm::ChatRequest& request, const llm::ChatResponse* response,
+             const llm::LlmError* error) {
+      CassetteCall c;
+      c.agent = agent.name;
+      c.step = step;
+      c.call.request = request;
+      if (response != nullptr) c.call.response = *response;
+      if (error != nullptr) c.call.error = *error;
+      std::lock_guard lock(mutex);
+      calls.push_back(std::move(c));
+    }
+  };
+
   struct RunScope {
     std::shared_ptr<const Agent> root;  // keeps the Agent (and its managed agents) alive
     std::shared_ptr<const RunConfig> config;
     std::string conversation_id;
+    std::shared_ptr<Recording> recording;  // null: no cassette
   };
+
+  // Writes the run's cassette beside its trace; a failure is logged, never thrown.
+  void write_cassette(const RunScope& scope, const std::string& task, RunResult& result) const;
 
   asio::awaitable<RunResult> run_agent(std::shared_ptr<RunScope> scope, const Agent& agent, std::string task,
                                        tr::SpanContext parent, int depth, std::stop_token stop,
                                        Clock::time_point deadline);
 
   asio::awaitable<std::optional<llm::ChatResponse>> think(const Agent& agent, const llm::ChatRequest& request,
-                                                          tr::Span& step_span, const RunConfig& config,
+                                                          tr::Span& step_span, int step, RunScope& scope,
                                                           std::stop_token stop, Clock::time_point deadline,
                                                           RunStatus& failure, std::string& error);
 
@@ -240,9 +270,10 @@ asio::awaitable<llm::ChatResponse> Runner::Impl::call_model(const Agent& agent, 
 }
 
 asio::awaitable<std::optional<llm::ChatResponse>> Runner::Impl::think(const Agent& agent, const llm::ChatRequest& request,
-                                                                      tr::Span& step_span, const RunConfig& config,
+                                                                      tr::Span& step_span, int step, RunScope& scope,
                                                                       std::stop_token stop, Clock::time_point deadline,
                                                                       RunStatus& failure, std::string& error) {
+  const RunConfig& config = *scope.config;
   tr::Span span = tracer.start_span("chat " + request.model, {.parent = step_span, .kind = tr::SpanKind::client});
   if (span.is_recording()) {
     span.set_attribute(attr::operation_name, "chat")
@@ -278,6 +309,7 @@ asio::awaitable<std::optional<llm::ChatResponse>> Runner::Impl::think(const Agen
     std::chrono::milliseconds wait{0};  // set when the attempt failed and another one follows
     try {
       llm::ChatResponse response = co_await call_model(agent, request, std::move(call_options), stop, deadline);
+      if (scope.recording) scope.recording->add(agent, step, request, &response, nullptr);
       span.set_attribute(attr::llm_attempts, attempt)
           .set_attribute(attr::response_model, response.model)
           .set_attribute(attr::usage_input_tokens, response.usage.input_tokens)
@@ -300,6 +332,7 @@ asio::awaitable<std::optional<llm::ChatResponse>> Runner::Impl::think(const Agen
       }
       co_return response;
     } catch (const llm::LlmError& e) {
+      if (scope.recording && e.kind() != llm::LlmErrorKind::cancelled) scope.recording->add(agent, step, request, nullptr, &e);
       span.add_event("llm.attempt_failed", {{"attempt", attempt},
                                             {"error.type", std::string(llm::to_string(e.kind()))},
                                             {"http.response.status_code", e.http_status()},
@@ -657,7 +690,7 @@ asio::awaitable<RunResult> Runner::Impl::run_agent(std::shared_ptr<RunScope> sco
       plan.start_unix_ns = tr::now_unix_ns();
       RunStatus failure = RunStatus::failed;
       std::string error;
-      auto reply = co_await think(agent, plan_request, step_span, config, stop, deadline, failure, error);
+      auto reply = co_await think(agent, plan_request, step_span, n, *scope, stop, deadline, failure, error);
       if (!reply) {
         result.status = failure;
         result.error = error;
@@ -676,7 +709,7 @@ asio::awaitable<RunResult> Runner::Impl::run_agent(std::shared_ptr<RunScope> sco
     converted = result.memory.append_messages(request.messages, converted);
     RunStatus failure = RunStatus::failed;
     std::string error;
-    auto reply = co_await think(agent, request, step_span, config, stop, deadline, failure, error);
+    auto reply = co_await think(agent, request, step_span, n, *scope, stop, deadline, failure, error);
     if (!reply) {
       result.status = failure;
       result.error = error;
@@ -784,6 +817,28 @@ asio::awaitable<RunResult> Runner::Impl::run_agent(std::shared_ptr<RunScope> sco
   co_return result;
 }
 
+void Runner::Impl::write_cassette(const RunScope& scope, const std::string& task, RunResult& result) const {
+  Cassette cassette;
+  cassette.trace_id = result.trace_id;
+  cassette.task = task;
+  cassette.root_agent = scope.root->name;
+  cassette.status = std::string(to_string(result.status));
+  cassette.output = result.output;
+  cassette.agents = Cassette::describe(*scope.root);
+  {
+    std::lock_guard lock(scope.recording->mutex);
+    cassette.calls = std::move(scope.recording->calls);
+  }
+  const std::string stem = result.trace_id.empty() ? "untraced-" + scope.conversation_id : result.trace_id;
+  const auto path = cassette_dir / (stem + ".cassette.json");
+  try {
+    cassette.save(path);
+    result.cassette = path;
+  } catch (const std::exception& e) {
+    spdlog::warn("agentrace: cannot write the run's cassette: {}", e.what());
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 
 Runner::Runner(RunnerOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
@@ -813,6 +868,7 @@ asio::awaitable<RunResult> Runner::run_async(const Agent& agent, std::string tas
   std::stop_token stop = config.stop;
   tr::SpanContext parent = config.parent;
   scope->config = std::make_shared<const RunConfig>(std::move(config));
+  if (!impl_->cassette_dir.empty()) scope->recording = std::make_shared<Impl::Recording>();
   Impl* impl = impl_.get();
   // Every run's coroutine executes on a strand of the caller's executor: its nested runs and the
   // completions posted from the tool pool are then serialised with it, also on a multi-threaded
@@ -820,8 +876,11 @@ asio::awaitable<RunResult> Runner::run_async(const Agent& agent, std::string tas
   return [](Impl* impl, std::shared_ptr<Impl::RunScope> scope, std::string task, tr::SpanContext parent,
             std::stop_token stop, Clock::time_point deadline) -> asio::awaitable<RunResult> {
     auto strand = asio::make_strand(co_await asio::this_coro::executor);
-    co_return co_await asio::co_spawn(
+    std::string recorded_task = scope->recording ? task : std::string();
+    RunResult result = co_await asio::co_spawn(
         strand, impl->run_agent(scope, *scope->root, std::move(task), parent, 0, stop, deadline), asio::use_awaitable);
+    if (scope->recording) impl->write_cassette(*scope, recorded_task, result);
+    co_return result;
   }(impl, std::move(scope), std::move(task), std::move(parent), std::move(stop), deadline);
 }
 

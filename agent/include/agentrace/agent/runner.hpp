@@ -46,6 +46,7 @@ struct RunResult {
   llm::Usage total_usage;            // including every managed agent's, each counted once
   std::chrono::nanoseconds duration{0};
   std::string trace_id;              // hex; empty when tracing is off
+  std::filesystem::path cassette;    // the cassette written for this run; empty when none
   int steps = 0;
 
   [[nodiscard]] bool ok() const noexcept { return status == RunStatus::completed; }
@@ -129,12 +130,23 @@ struct DefaultTracing {
   static DefaultTracing from_env();
 };
 
+// Cassettes (cassette.hpp): every top-level run's model requests and replies, written at its end
+// as `<dir>/<trace id>.cassette.json` so that `agentrace replay` can reproduce the run.
+struct CassetteOptions {
+  bool enabled = true;              // AGENTRACE_CASSETTES=off disables
+  // Where to write. Empty: beside the default tracing's trace files, and only when that tracing
+  // is in use and content capture is not off (a cassette holds every message in full).
+  std::filesystem::path dir;        // AGENTRACE_CASSETTE_DIR
+  static CassetteOptions from_env();
+};
+
 struct RunnerOptions {
   // The tracer for every span. Unset: the global provider's when it is enabled, else the default
   // JSONL tracing below.
   std::optional<tracing::Tracer> tracer;
   DefaultTracing default_tracing = DefaultTracing::from_env();
   ContentPolicy content = ContentPolicy::from_env();
+  CassetteOptions cassettes = CassetteOptions::from_env();
   RetryPolicy retry;
   // Threads for tools that need them (a timeout, or parallel calls). 0: the hardware's count.
   std::size_t tool_threads = 0;

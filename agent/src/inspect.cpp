@@ -1,0 +1,820 @@
+#include "agentrace/agent/inspect.hpp"
+
+#include <algorithm>
+#include <ctime>
+#include <map>
+#include <unordered_map>
+
+#include "agentrace/agent/conventions.hpp"
+#include "agentrace/tracing/render.hpp"
+
+namespace agentrace::agent::inspect {
+namespace {
+
+namespace tr = tracing;
+using tr::SpanData;
+
+// ---- reading attributes -------------------------------------------------------------------
+
+std::string str(const SpanData& s, std::string_view key) {
+  const auto* v = s.attribute(key);
+  if (v == nullptr) return {};
+  if (const auto* p = std::get_if<std::string>(v)) return *p;
+  if (const auto* p = std::get_if<std::int64_t>(v)) return std::to_string(*p);
+  if (const auto* p = std::get_if<bool>(v)) return *p ? "true" : "false";
+  return {};
+}
+
+std::optional<std::int64_t> i64(const SpanData& s, std::string_view key) {
+  const auto* v = s.attribute(key);
+  if (v == nullptr) return std::nullopt;
+  if (const auto* p = std::get_if<std::int64_t>(v)) return *p;
+  if (const auto* p = std::get_if<double>(v)) return static_cast<std::int64_t>(*p);
+  return std::nullopt;
+}
+
+std::vector<std::string> strings(const SpanData& s, std::string_view key) {
+  const auto* v = s.attribute(key);
+  if (v == nullptr) return {};
+  if (const auto* p = std::get_if<std::vector<std::string>>(v)) return *p;
+  if (const auto* p = std::get_if<std::string>(v)) return {*p};
+  return {};
+}
+
+bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
+
+bool is_agent_span(const SpanData& s) {
+  return str(s, attr::operation_name) == "invoke_agent" || starts_with(s.name, "invoke_agent ");
+}
+bool is_step_span(const SpanData& s) { return s.attribute(attr::step_number) != nullptr || starts_with(s.name, "step "); }
+bool is_chat_span(const SpanData& s) { return str(s, attr::operation_name) == "chat" || starts_with(s.name, "chat "); }
+bool is_tool_span(const SpanData& s) {
+  return str(s, attr::operation_name) == "execute_tool" || starts_with(s.name, "execute_tool ");
+}
+bool is_memory_span(const SpanData& s) { return s.attribute(attr::memory_operation) != nullptr; }
+bool is_error(const SpanData& s) { return s.status.code == tr::StatusCode::error; }
+
+std::string after_prefix(const std::string& name, std::string_view prefix) {
+  return starts_with(name, prefix) ? name.substr(prefix.size()) : name;
+}
+
+MemoryOpView memory_view(const SpanData& s) {
+  MemoryOpView m;
+  m.span = &s;
+  m.operation = str(s, attr::memory_operation);
+  m.store = str(s, attr::memory_store);
+  m.key = str(s, attr::memory_key);
+  m.query = str(s, attr::memory_query);
+  if (const auto* v = s.attribute(attr::memory_hit); v != nullptr && std::holds_alternative<bool>(*v)) m.hit = std::get<bool>(*v);
+  m.result_count = i64(s, attr::memory_result_count);
+  m.is_error = is_error(s);
+  return m;
+}
+
+ChatView chat_view(const SpanData& s) {
+  ChatView c;
+  c.span = &s;
+  c.model = str(s, attr::request_model);
+  if (c.model.empty()) c.model = after_prefix(s.name, "chat ");
+  c.provider = str(s, attr::provider_name);
+  c.input_messages = str(s, attr::input_messages);
+  c.output_messages = str(s, attr::output_messages);
+  c.output_text = str(s, attr::output_value);
+  c.finish_reasons = strings(s, attr::response_finish_reasons);
+  c.tokens = {i64(s, attr::usage_input_tokens).value_or(0), i64(s, attr::usage_output_tokens).value_or(0)};
+  c.attempts = i64(s, attr::llm_attempts).value_or(1);
+  c.is_error = is_error(s);
+  c.error = s.status.description;
+  for (const auto& e : s.events) {
+    if (e.name != "llm.attempt_failed") continue;
+    std::string line;
+    for (const auto& a : e.attributes) {
+      if (a.key == "attempt") line = "attempt " + std::to_string(std::get_if<std::int64_t>(&a.value) ? *std::get_if<std::int64_t>(&a.value) : 0) + line;
+      if (a.key == "message" && std::holds_alternative<std::string>(a.value)) line += ": " + std::get<std::string>(a.value);
+    }
+    c.failed_attempts.push_back(line);
+  }
+  return c;
+}
+
+// ---- building -----------------------------------------------------------------------------
+
+class Builder {
+ public:
+  explicit Builder(std::vector<const SpanData*> spans) : spans_(std::move(spans)) {
+    std::sort(spans_.begin(), spans_.end(), [](const SpanData* a, const SpanData* b) {
+      return a->start_unix_ns != b->start_unix_ns ? a->start_unix_ns < b->start_unix_ns : a->span_id < b->span_id;
+    });
+    for (const auto* s : spans_) by_id_[s->span_id.hex()] = s;
+    for (const auto* s : spans_) {
+      if (s->parent_span_id.valid()) children_[s->parent_span_id.hex()].push_back(s);
+    }
+  }
+
+  TraceView build() {
+    TraceView view;
+    view.trace_id = spans_.front()->trace_id.hex();
+    gaps(view);
+    // Runs: every invoke_agent span, by start time, so a parent run always precedes its children.
+    for (const auto* s : spans_) {
+      if (!is_agent_span(*s)) continue;
+      run_index_[s] = view.runs.size();
+      view.runs.push_back(run_header(*s));
+    }
+    for (std::size_t i = 0; i < view.runs.size(); ++i) locate_parent(view.runs[i]);
+    // Steps whose run span is missing: grouped under a stand-in run per missing parent.
+    for (const auto* s : spans_) {
+      if (!is_step_span(*s)) continue;
+      const SpanData* parent = parent_of(*s);
+      if (parent != nullptr && is_agent_span(*parent)) continue;
+      const std::string key = s->parent_span_id.hex();
+      if (!orphan_runs_.contains(key)) {
+        orphan_runs_[key] = view.runs.size();
+        AgentRunView run;
+        run.agent = "(unknown agent: span " + key + " is missing)";
+        view.runs.push_back(std::move(run));
+      }
+    }
+    for (auto& run : view.runs) fill_iterations(run, view);
+    totals(view);
+    return view;
+  }
+
+ private:
+  const SpanData* find(const tr::SpanId& id) const {
+    if (!id.valid()) return nullptr;
+    auto it = by_id_.find(id.hex());
+    return it == by_id_.end() ? nullptr : it->second;
+  }
+  const SpanData* parent_of(const SpanData& s) const { return find(s.parent_span_id); }
+  const std::vector<const SpanData*>& children(const SpanData& s) const {
+    static const std::vector<const SpanData*> none;
+    auto it = children_.find(s.span_id.hex());
+    return it == children_.end() ? none : it->second;
+  }
+
+  void gaps(TraceView& view) const {
+    for (const auto* s : spans_) {
+      if (s->parent_span_id.valid() && !s->parent_remote && parent_of(*s) == nullptr) {
+        view.gaps.push_back({Gap::Kind::missing_parent, s,
+                             "'" + s->name + "' (" + s->span_id.hex() + "): its parent " + s->parent_span_id.hex() +
+                                 " is not in the trace"});
+      }
+      if (!s->ended()) {
+        view.gaps.push_back({Gap::Kind::unended, s, "'" + s->name + "' (" + s->span_id.hex() + ") never ended"});
+      }
+    }
+  }
+
+  static AgentRunView run_header(const SpanData& s) {
+    AgentRunView run;
+    run.span = &s;
+    run.agent = str(s, attr::agent_name);
+    if (run.agent.empty()) run.agent = after_prefix(s.name, "invoke_agent ");
+    run.depth = static_cast<int>(i64(s, attr::agent_depth).value_or(0));
+    run.status = str(s, attr::run_status);
+    if (run.status.empty() && s.ended()) run.status = is_error(s) ? "failed" : "completed";
+    run.error = s.status.description;
+    run.input = str(s, attr::input_value);
+    run.output = str(s, attr::output_value);
+    run.model = str(s, attr::request_model);
+    run.own = {i64(s, attr::own_input_tokens).value_or(0), i64(s, attr::own_output_tokens).value_or(0)};
+    run.total = {i64(s, attr::total_input_tokens).value_or(0), i64(s, attr::total_output_tokens).value_or(0)};
+    return run;
+  }
+
+  // The run (and step) whose tool call started this run: the nearest invoke_agent ancestor.
+  void locate_parent(AgentRunView& run) const {
+    int step = 0;
+    for (const SpanData* p = parent_of(*run.span); p != nullptr; p = parent_of(*p)) {
+      if (is_step_span(*p) && step == 0) step = static_cast<int>(i64(*p, attr::step_number).value_or(0));
+      if (is_agent_span(*p)) {
+        run.parent_run = run_index_.at(p);
+        run.parent_step = step;
+        return;
+      }
+    }
+  }
+
+  void fill_iterations(AgentRunView& run, TraceView& view) const {
+    std::vector<const SpanData*> steps;
+    if (run.span != nullptr) {
+      for (const auto* c : children(*run.span)) {
+        if (is_step_span(*c)) steps.push_back(c);
+      }
+    } else {
+      for (const auto& [key, index] : orphan_runs_) {
+        if (&view.runs[index] != &run) continue;
+        for (const auto* s : spans_) {
+          if (is_step_span(*s) && s->parent_span_id.hex() == key) steps.push_back(s);
+        }
+      }
+    }
+    for (const auto* s : steps) run.iterations.push_back(iteration(*s));
+    // Traces from elsewhere may lack the run's token attributes: its steps' sum then.
+    if (run.span == nullptr || run.span->attribute(attr::own_input_tokens) == nullptr) {
+      Tokens own;
+      for (const auto& it : run.iterations) {
+        own.input += it.own.input;
+        own.output += it.own.output;
+      }
+      run.own = own;
+      if (run.span == nullptr || run.span->attribute(attr::total_input_tokens) == nullptr) run.total = own;
+    }
+  }
+
+  IterationView iteration(const SpanData& s) const {
+    IterationView it;
+    it.span = &s;
+    it.number = static_cast<int>(i64(s, attr::step_number).value_or(0));
+    if (it.number == 0) it.number = std::atoi(after_prefix(s.name, "step ").c_str());
+    it.action = str(s, attr::step_action);
+    if (is_error(s)) it.error = s.status.description;
+    it.own = {i64(s, attr::own_input_tokens).value_or(0), i64(s, attr::own_output_tokens).value_or(0)};
+    it.total = {i64(s, attr::total_input_tokens).value_or(0), i64(s, attr::total_output_tokens).value_or(0)};
+    for (const auto* c : children(s)) {
+      if (is_chat_span(*c)) {
+        it.chats.push_back(chat_view(*c));
+      } else if (c->name == "decide") {
+        DecisionView d;
+        d.options = strings(*c, attr::decision_options);
+        d.action = str(*c, attr::decision_action);
+        d.tool_calls = strings(*c, attr::decision_tool_calls);
+        d.error = str(*c, attr::decision_error);
+        if (it.error.empty() && !d.error.empty()) it.error = d.error;
+        it.decision = std::move(d);
+      } else if (is_tool_span(*c)) {
+        it.tools.push_back(tool_view(*c));
+      } else if (is_memory_span(*c)) {
+        it.memory.push_back(memory_view(*c));
+      }
+    }
+    // Traces from elsewhere may lack the step's own attributes: derive them from its children.
+    if (s.attribute(attr::own_input_tokens) == nullptr) {
+      for (const auto& c : it.chats) {
+        it.own.input += c.tokens.input;
+        it.own.output += c.tokens.output;
+      }
+      it.total = it.own;
+    }
+    if (it.action.empty() && it.decision) it.action = it.decision->action;
+    return it;
+  }
+
+  ToolCallView tool_view(const SpanData& s) const {
+    ToolCallView t;
+    t.span = &s;
+    t.name = str(s, attr::tool_name);
+    if (t.name.empty()) t.name = after_prefix(s.name, "execute_tool ");
+    t.call_id = str(s, attr::tool_call_id);
+    t.type = str(s, attr::tool_type);
+    t.arguments = str(s, attr::tool_call_arguments);
+    if (t.arguments.empty()) t.arguments = str(s, attr::input_value);
+    t.result = str(s, attr::tool_call_result);
+    if (t.result.empty()) t.result = str(s, attr::output_value);
+    t.is_error = is_error(s);
+    t.error_kind = str(s, attr::tool_error_kind);
+    if (t.is_error && t.result.empty()) t.result = s.status.description;
+    // Managed agents and memory operations anywhere below the call (a tool's own spans may sit
+    // between), but not below a managed agent: those belong to that agent's run.
+    std::vector<const SpanData*> stack(children(s).rbegin(), children(s).rend());
+    while (!stack.empty()) {
+      const SpanData* c = stack.back();
+      stack.pop_back();
+      if (is_agent_span(*c)) {
+        t.agent_runs.push_back(run_index_.at(c));
+        continue;
+      }
+      if (is_memory_span(*c)) t.memory.push_back(memory_view(*c));
+      const auto& kids = children(*c);
+      stack.insert(stack.end(), kids.rbegin(), kids.rend());
+    }
+    return t;
+  }
+
+  void totals(TraceView& view) const {
+    Totals& t = view.totals;
+    std::uint64_t first = UINT64_MAX;
+    std::uint64_t last = 0;
+    for (const auto* s : spans_) {
+      first = std::min(first, s->start_unix_ns);
+      last = std::max(last, std::max(s->end_unix_ns, s->start_unix_ns));
+      if (is_error(*s)) ++t.errors;
+      if (is_chat_span(*s)) {
+        ++t.model_calls;
+        t.total.input += i64(*s, attr::usage_input_tokens).value_or(0);
+        t.total.output += i64(*s, attr::usage_output_tokens).value_or(0);
+      }
+      if (is_tool_span(*s)) ++t.tool_calls;
+      if (is_memory_span(*s)) ++t.memory_operations;
+      if (is_step_span(*s)) ++t.iterations;
+    }
+    t.spans = spans_.size();
+    t.duration_ns = last > first ? last - first : 0;
+    t.agent_runs = view.runs.size();
+    for (const auto& run : view.runs) {
+      if (run.span != nullptr && !run.parent_run) {
+        t.own.input += run.own.input;
+        t.own.output += run.own.output;
+      }
+    }
+    view.start_unix_ns = first;
+    for (const auto* s : spans_) {
+      if (!s->parent_span_id.valid() || s->parent_remote) {
+        view.root_name = s->name;
+        break;
+      }
+    }
+    if (view.root_name.empty()) view.root_name = "(root span missing)";
+    view.status = "incomplete";
+    for (const auto& run : view.runs) {
+      if (run.span != nullptr && !run.parent_run && run.depth == 0 && run.span->is_root() && !run.status.empty()) {
+        view.status = run.status;
+        break;
+      }
+    }
+  }
+
+  std::vector<const SpanData*> spans_;
+  std::unordered_map<std::string, const SpanData*> by_id_;
+  std::unordered_map<std::string, std::vector<const SpanData*>> children_;
+  std::unordered_map<const SpanData*, std::size_t> run_index_;
+  std::map<std::string, std::size_t> orphan_runs_;
+};
+
+// ---- text helpers -------------------------------------------------------------------------
+
+struct Style {
+  bool on = false;
+  std::string operator()(std::string_view code, std::string_view text) const {
+    if (!on) return std::string(text);
+    return "\x1b[" + std::string(code) + "m" + std::string(text) + "\x1b[0m";
+  }
+  std::string dim(std::string_view t) const { return (*this)("2", t); }
+  std::string bold(std::string_view t) const { return (*this)("1", t); }
+  std::string red(std::string_view t) const { return (*this)("31", t); }
+  std::string green(std::string_view t) const { return (*this)("32", t); }
+  std::string cyan(std::string_view t) const { return (*this)("36", t); }
+  std::string yellow(std::string_view t) const { return (*this)("33", t); }
+};
+
+// The first line of `text`, at most `max` characters (UTF-8 aware), with an ellipsis when cut.
+std::string one_line(std::string_view text, std::size_t max) {
+  std::string out;
+  std::size_t chars = 0;
+  bool cut = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '\n' || c == '\r') {
+      cut = i + 1 < text.size();
+      break;
+    }
+    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) {
+      if (chars == max) {
+        cut = true;
+        break;
+      }
+      ++chars;
+    }
+    out += c;
+  }
+  if (cut) out += "…";
+  return out;
+}
+
+// `text` cut to `max` bytes at a UTF-8 boundary, with a note of what was left out.
+std::string cap(std::string_view text, std::size_t max) {
+  if (text.size() <= max) return std::string(text);
+  std::size_t cut = max;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return std::string(text.substr(0, cut)) + "… [" + std::to_string(text.size() - cut) + " more bytes]";
+}
+
+std::string indent_block(std::string_view text, std::string_view prefix) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
+  std::string out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const std::size_t nl = text.find('\n', start);
+    const std::string_view line = text.substr(start, nl == std::string_view::npos ? std::string_view::npos : nl - start);
+    out += prefix;
+    out += line;
+    out += '\n';
+    if (nl == std::string_view::npos) break;
+    start = nl + 1;
+  }
+  return out;
+}
+
+std::string tokens_text(const Tokens& t) {
+  return std::to_string(t.input) + " in / " + std::to_string(t.output) + " out";
+}
+
+std::string duration(const SpanData* s) {
+  if (s == nullptr) return "?";
+  if (!s->ended()) return "unfinished";
+  return tr::format_duration(s->duration_ns());
+}
+
+std::string utc_time(std::uint64_t unix_ns) {
+  const std::time_t secs = static_cast<std::time_t>(unix_ns / 1'000'000'000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+  char ms[8];
+  std::snprintf(ms, sizeof ms, ".%03u", static_cast<unsigned>((unix_ns / 1'000'000) % 1000));
+  return std::string(buf) + ms + " UTC";
+}
+
+std::string status_mark(const Style& st, const std::string& status) {
+  if (status.empty()) return st.yellow("unfinished");
+  if (status == "completed") return st.green(status);
+  return st.red(status);
+}
+
+// The action of an iteration in one line: "search(query=...)", "final answer: ...", "error: ...".
+std::string action_line(const IterationView& it) {
+  if (!it.tools.empty()) {
+    std::string out;
+    for (std::size_t i = 0; i < it.tools.size(); ++i) {
+      const auto& t = it.tools[i];
+      if (i != 0) out += ", ";
+      out += t.name + "(" + one_line(t.arguments, 60) + ")";
+      if (t.is_error) out += " [error" + (t.error_kind.empty() ? std::string() : ": " + t.error_kind) + "]";
+    }
+    return out;
+  }
+  if (it.action == "final_answer") {
+    std::string answer = it.chats.empty() ? std::string() : it.chats.back().output_text;
+    return "final answer: " + one_line(answer, 80);
+  }
+  if (!it.error.empty()) return "error: " + one_line(it.error, 80);
+  if (it.action.empty()) return it.span != nullptr && it.span->ended() ? "(no action recorded)" : "(unfinished)";
+  return it.action;
+}
+
+void summary_run(const TraceView& view, std::size_t index, int indent, const Style& st,
+                 const InspectRenderOptions& options, std::string& out) {
+  const AgentRunView& run = view.runs[index];
+  const std::string pad(static_cast<std::size_t>(indent) * 2, ' ');
+  out += pad + st.bold(run.agent) + "  " + status_mark(st, run.status) + "  " + std::to_string(run.iterations.size()) +
+         (run.iterations.size() == 1 ? " step  " : " steps  ") + duration(run.span) + "  tokens " + tokens_text(run.own);
+  if (run.total != run.own) out += " (with managed agents " + tokens_text(run.total) + ")";
+  out += '\n';
+  if (!run.input.empty()) out += pad + "  " + st.dim("task: " + one_line(run.input, options.width)) + '\n';
+  for (const auto& it : run.iterations) {
+    std::string line = pad + "  step " + std::to_string(it.number) + "  " + duration(it.span) + "  " + tokens_text(it.own);
+    const bool failed = !it.error.empty() || (it.span != nullptr && is_error(*it.span));
+    line += "  " + (failed ? st.red(action_line(it)) : action_line(it));
+    out += line + '\n';
+    for (const auto& t : it.tools) {
+      for (std::size_t child : t.agent_runs) summary_run(view, child, indent + 2, st, options, out);
+    }
+  }
+  if (!run.error.empty()) out += pad + "  " + st.red("error: " + one_line(run.error, options.width)) + '\n';
+  if (run.status == "completed" && !run.output.empty()) {
+    out += pad + "  " + st.cyan("answer: ") + one_line(run.output, options.width) + '\n';
+  }
+}
+
+// A member of a JSON object as text: strings as they are, other values as JSON, "" when absent.
+std::string member(const nlohmann::json& j, const char* key) {
+  if (!j.is_object()) return {};
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return {};
+  return it->is_string() ? it->get<std::string>() : it->dump();
+}
+
+// Messages recorded as GenAI JSON ({role, parts: [...]}) as readable lines; anything that does
+// not parse (content truncated by the policy) is shown as recorded.
+std::string messages_text(const std::string& recorded, const InspectRenderOptions& options, std::string_view pad) {
+  if (recorded.empty()) return std::string(pad) + "(not recorded: content capture was off)\n";
+  nlohmann::json messages = nlohmann::json::parse(recorded, nullptr, false);
+  if (messages.is_discarded() || !messages.is_array()) {
+    return indent_block(cap(recorded, options.max_value_chars), pad);
+  }
+  std::string out;
+  std::size_t i = 0;
+  for (const auto& m : messages) {
+    if (!m.is_object()) {
+      out += std::string(pad) + "[" + std::to_string(i++) + "] " + cap(m.dump(), options.max_value_chars) + "\n";
+      continue;
+    }
+    std::string role = member(m, "role");
+    if (role.empty()) role = "?";
+    std::string head = std::string(pad) + "[" + std::to_string(i++) + "] " + role;
+    std::string body;
+    std::string calls;
+    if (m.contains("parts") && m["parts"].is_array()) {
+      for (const auto& p : m["parts"]) {
+        const std::string type = member(p, "type");
+        if (type == "text") {
+          body += member(p, "content");
+        } else if (type == "tool_call") {
+          calls += std::string(pad) + "      -> " + member(p, "name") + " " +
+                   cap(member(p, "arguments"), options.max_value_chars) + "  (" + member(p, "id") + ")\n";
+        } else if (type == "tool_call_response") {
+          head += " (" + member(p, "id") + ")";
+          body += member(p, "response");
+        }
+      }
+    }
+    out += head + ":";
+    if (body.empty()) {
+      out += '\n';
+    } else if (body.find('\n') == std::string::npos && body.size() < 80) {
+      out += " " + body + '\n';
+    } else {
+      out += '\n' + indent_block(cap(body, options.max_value_chars), std::string(pad) + "      ");
+    }
+    out += calls;
+  }
+  return out;
+}
+
+void iteration_full(const TraceView& view, const AgentRunView& run, const IterationView& it, const Style& st,
+                    const InspectRenderOptions& options, std::string& out) {
+  out += st.bold(run.agent + " · step " + std::to_string(it.number) + " of " + std::to_string(run.iterations.size())) +
+         " · " + duration(it.span) + " · tokens " + tokens_text(it.own);
+  if (it.total != it.own) out += " (with managed agents " + tokens_text(it.total) + ")";
+  out += " · action: " + (it.action.empty() ? std::string("unfinished") : it.action) + '\n';
+  out += st.dim("trace " + view.trace_id + (it.span != nullptr ? ", started " + utc_time(it.span->start_unix_ns) : ""));
+  if (run.parent_run) {
+    out += st.dim(", called by " + view.runs[*run.parent_run].agent + " in its step " + std::to_string(run.parent_step));
+  }
+  out += '\n';
+  if (!it.error.empty()) out += st.red("error: " + it.error) + '\n';
+
+  for (const auto& chat : it.chats) {
+    out += "\n" + st.cyan("Model call") + ": chat " + chat.model + (chat.provider.empty() ? "" : " (" + chat.provider + ")") +
+           "  " + duration(chat.span) + "  " + tokens_text(chat.tokens);
+    if (!chat.finish_reasons.empty()) {
+      out += "  finish: ";
+      for (std::size_t i = 0; i < chat.finish_reasons.size(); ++i) out += (i ? "," : "") + chat.finish_reasons[i];
+    }
+    if (chat.attempts > 1) out += "  attempts: " + std::to_string(chat.attempts);
+    out += '\n';
+    for (const auto& f : chat.failed_attempts) out += "  " + st.yellow("failed " + f) + '\n';
+    if (chat.is_error) out += "  " + st.red("error: " + chat.error) + '\n';
+    out += "  Messages given to the model:\n";
+    out += messages_text(chat.input_messages, options, "    ");
+    out += "  Reply:\n";
+    if (!chat.output_messages.empty()) {
+      out += messages_text(chat.output_messages, options, "    ");
+    } else if (!chat.output_text.empty()) {
+      out += indent_block(cap(chat.output_text, options.max_value_chars), "    ");
+    } else {
+      out += "    (none recorded)\n";
+    }
+  }
+
+  if (it.decision) {
+    const auto& d = *it.decision;
+    out += "\n" + st.cyan("Decision") + ": " + (d.action.empty() ? std::string("?") : d.action);
+    if (!d.tool_calls.empty()) {
+      out += " [";
+      for (std::size_t i = 0; i < d.tool_calls.size(); ++i) out += (i ? ", " : "") + d.tool_calls[i];
+      out += "]";
+    }
+    out += '\n';
+    if (!d.options.empty()) {
+      out += "  options offered: ";
+      for (std::size_t i = 0; i < d.options.size(); ++i) out += (i ? ", " : "") + d.options[i];
+      out += '\n';
+    }
+    if (!d.error.empty()) out += "  " + st.red("parse error: " + d.error) + '\n';
+  }
+
+  if (!it.tools.empty()) {
+    out += "\n" + st.cyan("Tool calls") + " (" + std::to_string(it.tools.size()) + "):\n";
+    for (const auto& t : it.tools) {
+      out += "  " + st.bold(t.name) + (t.call_id.empty() ? "" : " (" + t.call_id + ")") + "  " +
+             (t.is_error ? st.red("error" + (t.error_kind.empty() ? std::string() : ": " + t.error_kind))
+                         : (t.span != nullptr && t.span->ended() ? st.green("ok") : st.yellow("unfinished"))) +
+             "  " + duration(t.span) + '\n';
+      out += "    arguments: " + cap(t.arguments, options.max_value_chars) + '\n';
+      if (t.result.find('\n') == std::string::npos) {
+        out += "    result: " + cap(t.result, options.max_value_chars) + '\n';
+      } else {
+        out += "    result:\n" + indent_block(cap(t.result, options.max_value_chars), "      ");
+      }
+      for (const auto& m : t.memory) {
+        out += "    memory " + m.operation + " (" + m.store + ")" + (m.key.empty() ? "" : " key=" + m.key) +
+               (m.query.empty() ? "" : " query=" + one_line(m.query, 60)) +
+               (m.hit ? (*m.hit ? " hit" : " miss") : "") +
+               (m.result_count ? " results=" + std::to_string(*m.result_count) : "") + "  " + duration(m.span) + '\n';
+      }
+      for (std::size_t child : t.agent_runs) {
+        out += "    child agent:\n";
+        std::string nested;
+        summary_run(view, child, 3, st, options, nested);
+        out += nested;
+      }
+    }
+  }
+  if (!it.memory.empty()) {
+    out += "\n" + st.cyan("Memory operations") + ":\n";
+    for (const auto& m : it.memory) {
+      out += "  " + m.operation + " (" + m.store + ")" + (m.key.empty() ? "" : " key=" + m.key) +
+             (m.hit ? (*m.hit ? " hit" : " miss") : "") + "  " + duration(m.span) + '\n';
+    }
+  }
+}
+
+bool agent_matches(const AgentRunView& run, std::string_view agent) {
+  return agent.empty() ? !run.parent_run && run.span != nullptr : run.agent == agent;
+}
+
+nlohmann::json tokens_json(const Tokens& t) { return {{"input", t.input}, {"output", t.output}}; }
+
+nlohmann::json span_json(const SpanData* s) {
+  if (s == nullptr) return nullptr;
+  return {{"span_id", s->span_id.hex()},
+          {"start_unix_ns", s->start_unix_ns},
+          {"end_unix_ns", s->end_unix_ns},
+          {"duration_ns", s->duration_ns()},
+          {"ended", s->ended()},
+          {"status", std::string(tr::to_string(s->status.code))}};
+}
+
+nlohmann::json memory_json(const MemoryOpView& m) {
+  nlohmann::json j = {{"operation", m.operation}, {"store", m.store}, {"span", span_json(m.span)}, {"error", m.is_error}};
+  if (!m.key.empty()) j["key"] = m.key;
+  if (!m.query.empty()) j["query"] = m.query;
+  if (m.hit) j["hit"] = *m.hit;
+  if (m.result_count) j["result_count"] = *m.result_count;
+  return j;
+}
+
+}  // namespace
+
+std::vector<TraceView> build_trace_views(std::span<const tracing::SpanData> spans) {
+  std::map<std::string, std::vector<const SpanData*>> by_trace;
+  for (const auto& s : spans) by_trace[s.trace_id.hex()].push_back(&s);
+  std::vector<TraceView> views;
+  for (auto& [id, list] : by_trace) views.push_back(Builder(std::move(list)).build());
+  std::sort(views.begin(), views.end(),
+            [](const TraceView& a, const TraceView& b) { return a.start_unix_ns < b.start_unix_ns; });
+  return views;
+}
+
+std::string render_summary(const TraceView& view, const InspectRenderOptions& options) {
+  const Style st{options.color};
+  std::string out;
+  const Totals& t = view.totals;
+  out += st.bold("trace " + view.trace_id) + "  " + view.root_name + "  " + status_mark(st, view.status == "incomplete" ? "" : view.status) +
+         "  " + (view.start_unix_ns ? utc_time(view.start_unix_ns) : "") + '\n';
+  out += "  duration " + tr::format_duration(t.duration_ns) + " · " + std::to_string(t.agent_runs) + " agent runs · " +
+         std::to_string(t.iterations) + " iterations · " + std::to_string(t.model_calls) + " model calls · " +
+         std::to_string(t.tool_calls) + " tool calls · " + std::to_string(t.memory_operations) + " memory ops · " +
+         (t.errors ? st.red(std::to_string(t.errors) + " errors") : std::string("0 errors")) + '\n';
+  out += "  tokens: own " + tokens_text(t.own) + " · total " + tokens_text(t.total) + '\n';
+  out += '\n';
+  for (std::size_t i = 0; i < view.runs.size(); ++i) {
+    if (view.runs[i].parent_run) continue;  // shown under the step that called it
+    summary_run(view, i, 0, st, options, out);
+  }
+  if (!view.gaps.empty()) {
+    out += '\n' + st.yellow("incomplete trace: " + std::to_string(view.gaps.size()) + " gap(s)") + '\n';
+    for (const auto& g : view.gaps) out += "  " + st.yellow(g.kind == Gap::Kind::unended ? "unended: " : "missing parent: ") + g.description + '\n';
+  }
+  return out;
+}
+
+std::optional<std::string> render_iteration(const TraceView& view, int step, std::string_view agent,
+                                            const InspectRenderOptions& options) {
+  const Style st{options.color};
+  std::vector<std::pair<const AgentRunView*, const IterationView*>> found;
+  std::size_t runs_of_agent = 0;
+  for (const auto& run : view.runs) {
+    if (!agent_matches(run, agent)) continue;
+    ++runs_of_agent;
+    for (const auto& it : run.iterations) {
+      if (it.number == step) found.emplace_back(&run, &it);
+    }
+  }
+  if (found.empty()) return std::nullopt;
+  std::string out;
+  for (std::size_t i = 0; i < found.size(); ++i) {
+    if (i != 0) out += "\n" + std::string(40, '-') + "\n";
+    if (runs_of_agent > 1) out += st.dim("run " + std::to_string(i + 1) + " of " + std::to_string(runs_of_agent) + " of this agent") + '\n';
+    iteration_full(view, *found[i].first, *found[i].second, st, options, out);
+  }
+  return out;
+}
+
+std::string render_messages(const TraceView& view, std::string_view agent, int step, const InspectRenderOptions& options) {
+  const Style st{options.color};
+  std::string out;
+  for (const auto& run : view.runs) {
+    if (!agent.empty() && run.agent != agent) continue;
+    for (const auto& it : run.iterations) {
+      if (step != 0 && it.number != step) continue;
+      for (const auto& chat : it.chats) {
+        out += st.bold(run.agent + " · step " + std::to_string(it.number) + " · chat " + chat.model) + "  " +
+               tokens_text(chat.tokens) + '\n';
+        out += messages_text(chat.input_messages, options, "  ");
+        out += "  " + st.cyan("reply") + ":\n";
+        if (!chat.output_messages.empty()) {
+          out += messages_text(chat.output_messages, options, "    ");
+        } else {
+          out += indent_block(cap(chat.output_text, options.max_value_chars), "    ");
+        }
+        out += '\n';
+      }
+    }
+  }
+  if (out.empty()) out = "no model calls matched\n";
+  return out;
+}
+
+nlohmann::json to_json(const TraceView& view) {
+  using nlohmann::json;
+  const Totals& t = view.totals;
+  json out = {{"trace_id", view.trace_id},
+              {"root", view.root_name},
+              {"status", view.status},
+              {"start_unix_ns", view.start_unix_ns},
+              {"complete", view.complete()},
+              {"totals",
+               {{"duration_ns", t.duration_ns},
+                {"agent_runs", t.agent_runs},
+                {"iterations", t.iterations},
+                {"model_calls", t.model_calls},
+                {"tool_calls", t.tool_calls},
+                {"memory_operations", t.memory_operations},
+                {"errors", t.errors},
+                {"spans", t.spans},
+                {"tokens_own", tokens_json(t.own)},
+                {"tokens_total", tokens_json(t.total)}}}};
+  json runs = json::array();
+  for (const auto& run : view.runs) {
+    json r = {{"agent", run.agent},       {"depth", run.depth},   {"status", run.status},
+              {"error", run.error},       {"input", run.input},   {"output", run.output},
+              {"model", run.model},       {"tokens_own", tokens_json(run.own)},
+              {"tokens_total", tokens_json(run.total)}, {"span", span_json(run.span)}};
+    r["parent_run"] = run.parent_run ? json(*run.parent_run) : json(nullptr);
+    r["parent_step"] = run.parent_step;
+    json iterations = json::array();
+    for (const auto& it : run.iterations) {
+      json i = {{"number", it.number},      {"action", it.action}, {"error", it.error},
+                {"tokens_own", tokens_json(it.own)}, {"tokens_total", tokens_json(it.total)},
+                {"span", span_json(it.span)}};
+      json chats = json::array();
+      for (const auto& c : it.chats) {
+        chats.push_back({{"model", c.model},
+                         {"provider", c.provider},
+                         {"input_messages", c.input_messages},
+                         {"output_messages", c.output_messages},
+                         {"output_text", c.output_text},
+                         {"finish_reasons", c.finish_reasons},
+                         {"tokens", tokens_json(c.tokens)},
+                         {"attempts", c.attempts},
+                         {"error", c.is_error ? json(c.error) : json(nullptr)},
+                         {"span", span_json(c.span)}});
+      }
+      i["chats"] = std::move(chats);
+      if (it.decision) {
+        i["decision"] = {{"options", it.decision->options},
+                         {"action", it.decision->action},
+                         {"tool_calls", it.decision->tool_calls},
+                         {"error", it.decision->error}};
+      }
+      json tools = json::array();
+      for (const auto& tc : it.tools) {
+        json m = json::array();
+        for (const auto& op : tc.memory) m.push_back(memory_json(op));
+        tools.push_back({{"name", tc.name},
+                         {"call_id", tc.call_id},
+                         {"type", tc.type},
+                         {"arguments", tc.arguments},
+                         {"result", tc.result},
+                         {"error", tc.is_error},
+                         {"error_kind", tc.error_kind},
+                         {"agent_runs", tc.agent_runs},
+                         {"memory", std::move(m)},
+                         {"span", span_json(tc.span)}});
+      }
+      i["tools"] = std::move(tools);
+      json mem = json::array();
+      for (const auto& op : it.memory) mem.push_back(memory_json(op));
+      i["memory"] = std::move(mem);
+      iterations.push_back(std::move(i));
+    }
+    r["iterations"] = std::move(iterations);
+    runs.push_back(std::move(r));
+  }
+  out["runs"] = std::move(runs);
+  json gaps = json::array();
+  for (const auto& g : view.gaps) {
+    gaps.push_back({{"kind", g.kind == Gap::Kind::unended ? "unended" : "missing_parent"},
+                    {"span_id", g.span->span_id.hex()},
+                    {"name", g.span->name},
+                    {"description", g.description}});
+  }
+  out["gaps"] = std::move(gaps);
+  return out;
+}
+
+}  // namespace agentrace::agent::inspect
