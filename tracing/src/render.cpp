@@ -19,9 +19,17 @@ constexpr std::string_view ansi_yellow = "\x1b[33m";
 constexpr std::string_view ansi_reset = "\x1b[0m";
 
 // Attributes a reader of an agent trace looks for first; the rest follow in recording order.
-constexpr std::array<std::string_view, 7> priority_keys = {
-    "gen_ai.operation.name", "gen_ai.request.model",      "gen_ai.tool.name",          "gen_ai.agent.name",
-    "agentrace.step.number", "gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens"};
+// The attributes that say most about a span, first: outcome, tokens, the choice made. Keys whose
+// value the span's name already shows (`chat gpt-4o` and gen_ai.request.model=gpt-4o) and pure
+// classification keys are left out of the tree; `agentrace view --json` has them all.
+constexpr std::array<std::string_view, 14> priority_keys = {
+    "agentrace.run.status",          "agentrace.step.action",          "agentrace.decision.action",
+    "agentrace.decision.tool_calls", "gen_ai.usage.input_tokens",      "gen_ai.usage.output_tokens",
+    "gen_ai.response.finish_reasons", "gen_ai.tool.call.id",           "agentrace.tool.error_kind",
+    "agentrace.memory.key",          "agentrace.memory.hit",           "agentrace.memory.result_count",
+    "agentrace.usage.total.input_tokens", "agentrace.usage.total.output_tokens"};
+constexpr std::array<std::string_view, 3> unshown_keys = {"openinference.span.kind", "gen_ai.operation.name",
+                                                          "input.mime_type"};
 constexpr std::size_t max_shown_attributes = 4;
 
 // Wider than any terminal; keeps the column arithmetic far from overflow.
@@ -276,20 +284,30 @@ std::string attribute_text(const Attribute& a, const RenderOptions& options) {
          truncate_display(single_line(to_display_string(a.value)), options.max_attribute_chars);
 }
 
+// True when the attribute only repeats the span's name (or is pure classification).
+bool redundant(const SpanData& span, const Attribute& a) {
+  if (std::find(unshown_keys.begin(), unshown_keys.end(), a.key) != unshown_keys.end()) return true;
+  const std::string value = to_display_string(a.value);
+  return !value.empty() && span.name.find(value) != std::string::npos;
+}
+
 std::string key_attributes(const SpanData& span, const RenderOptions& options) {
   if (!options.show_attributes || span.attributes.empty()) return {};
   std::vector<const Attribute*> chosen;
   for (std::string_view key : priority_keys) {
     for (const auto& a : span.attributes) {
       if (a.key == key) {
-        chosen.push_back(&a);
+        if (!redundant(span, a)) chosen.push_back(&a);
         break;
       }
     }
   }
   for (const auto& a : span.attributes) {
-    if (std::find(priority_keys.begin(), priority_keys.end(), a.key) == priority_keys.end()) chosen.push_back(&a);
+    if (std::find(priority_keys.begin(), priority_keys.end(), a.key) == priority_keys.end() && !redundant(span, a)) {
+      chosen.push_back(&a);
+    }
   }
+  if (chosen.empty()) return {};
   std::string out = " ";
   const std::size_t shown = std::min(chosen.size(), max_shown_attributes);
   for (std::size_t i = 0; i < shown; ++i) {

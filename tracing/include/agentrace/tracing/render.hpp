@@ -18,7 +18,8 @@ struct RenderOptions {
   std::size_t max_attribute_chars = 60;
 };
 
-// An indented tree per trace: name, duration, status mark (ok / error / unset), key attributes.
+// An indented tree per trace: name, duration, status mark (ok / error / unset), up to 4 key
+// attributes (outcome, tokens and choices first; none that only repeat the name).
 // Children sorted by start time; orphans shown under a "(missing parent <id>)" marker; spans
 // that never ended marked "(unfinished)".
 std::string render_tree(std::span<const SpanData> spans, const RenderOptions& options = {});
