@@ -4,7 +4,7 @@
 include(CMakePackageConfigHelpers)
 
 # testkit is not in the umbrella (it is for users' tests) but is installed for them all the same.
-set(_modules tracing llm memory tools agent testkit)
+set(_modules net tracing llm memory tools agent testkit)
 set(_targets agentrace)
 foreach(_module IN LISTS _modules)
   list(APPEND _targets agentrace_${_module})
@@ -19,6 +19,9 @@ install(TARGETS ${_targets}
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 if(AGENTRACE_BUILD_CLI)
   install(TARGETS agentrace_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+  # `agentrace demo` reads its corpus and script from here once installed.
+  install(DIRECTORY ${PROJECT_SOURCE_DIR}/examples/data DESTINATION ${CMAKE_INSTALL_DATADIR}/agentrace/examples)
+  install(FILES ${PROJECT_SOURCE_DIR}/examples/demo_script.json DESTINATION ${CMAKE_INSTALL_DATADIR}/agentrace/examples)
 endif()
 
 set(_cfgdir ${CMAKE_INSTALL_LIBDIR}/cmake/agentrace)

@@ -6,6 +6,9 @@
 #include <CLI/CLI.hpp>
 
 #include "command.hpp"
+#include "demo_command.hpp"
+#include "list_command.hpp"
+#include "replay_command.hpp"
 #include "view_command.hpp"
 
 #ifndef AGENTRACE_VERSION
@@ -14,12 +17,15 @@
 
 int main(int argc, char** argv) {
   using namespace agentrace::cli;
-  CLI::App app{"agentrace: read, render and convert traces of LLM agents", "agentrace"};
+  CLI::App app{"agentrace: run the demo agents, and inspect, convert and replay traces of LLM agents", "agentrace"};
   app.set_version_flag("--version", AGENTRACE_VERSION);
   app.require_subcommand(1);
 
   CommandRunner selected;
+  add_demo_command(app, selected);
   add_view_command(app, selected);
+  add_list_command(app, selected);
+  add_replay_command(app, selected);
 
   try {
     app.parse(argc, argv);

@@ -1,42 +1,16 @@
 #include "view_command.hpp"
 
-#include <sys/ioctl.h>
-#include <unistd.h>
-
-#include <cstdlib>
 #include <exception>
 #include <memory>
-#include <string_view>
-#include <system_error>
 
+#include "agentrace/agent/inspect.hpp"
 #include "agentrace/tracing/jsonl.hpp"
 #include "agentrace/tracing/render.hpp"
+#include "terminal.hpp"
 
 namespace agentrace::cli {
-namespace {
 
-constexpr std::size_t default_width = 100;
-
-bool is_terminal(std::FILE* f) { return f != nullptr && ::isatty(::fileno(f)) == 1; }
-
-std::size_t terminal_width(std::FILE* f) {
-  winsize size{};
-  if (is_terminal(f) && ::ioctl(::fileno(f), TIOCGWINSZ, &size) == 0 && size.ws_col >= 20) return size.ws_col;
-  return default_width;
-}
-
-// https://no-color.org: a set, non-empty NO_COLOR turns automatic colour off.
-bool auto_color(std::FILE* f) {
-  const char* no_color = std::getenv("NO_COLOR");
-  const char* term = std::getenv("TERM");
-  if (no_color != nullptr && *no_color != '\0') return false;
-  if (term != nullptr && std::string_view(term) == "dumb") return false;
-  return is_terminal(f);
-}
-
-void write(std::FILE* f, const std::string& text) { std::fwrite(text.data(), 1, text.size(), f); }
-
-}  // namespace
+namespace inspect = agent::inspect;
 
 int run_view(const ViewOptions& options, std::FILE* out, std::FILE* err) {
   tracing::JsonlReadResult result;
@@ -49,37 +23,97 @@ int run_view(const ViewOptions& options, std::FILE* out, std::FILE* err) {
   for (const auto& e : result.errors) {
     std::fprintf(err, "%s:%zu: %s\n", options.file.c_str(), e.line, e.message.c_str());
   }
+  int status = result.errors.empty() ? exit_ok : exit_failure;
 
-  if (result.spans.empty()) {
+  const auto views = inspect::build_trace_views(result.spans);
+  inspect::InspectRenderOptions inspect_options;
+  inspect_options.color = use_color(out, options.color, options.no_color);
+  inspect_options.width = options.width != 0 ? options.width : terminal_width(out);
+  tracing::RenderOptions render;
+  render.width = inspect_options.width;
+  render.color = inspect_options.color;
+
+  std::string text;
+  if (options.json) {
+    nlohmann::json j = {{"file", options.file}, {"traces", nlohmann::json::array()}, {"errors", nlohmann::json::array()}};
+    for (const auto& v : views) j["traces"].push_back(inspect::to_json(v));
+    for (const auto& e : result.errors) j["errors"].push_back({{"line", e.line}, {"message", e.message}});
+    text = j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  } else if (result.spans.empty()) {
     std::fprintf(err, "%s: no spans\n", options.file.c_str());
+  } else if (options.step != 0 && !options.messages) {
+    bool found = false;
+    for (const auto& v : views) {
+      if (auto s = inspect::render_iteration(v, options.step, options.agent, inspect_options)) {
+        if (found) text += "\n";
+        text += *s;
+        found = true;
+      }
+    }
+    if (!found) {
+      std::string agents;
+      for (const auto& v : views) {
+        for (const auto& r : v.runs) {
+          if (agents.find(" " + r.agent + " (") != std::string::npos) continue;
+          agents += " " + r.agent + " (" + std::to_string(r.iterations.size()) + " steps)";
+        }
+      }
+      std::fprintf(err, "agentrace view: no step %d%s in %s; agents:%s\n", options.step,
+                   options.agent.empty() ? " of the top-level agent" : (" of agent '" + options.agent + "'").c_str(),
+                   options.file.c_str(), agents.empty() ? " none" : agents.c_str());
+      status = exit_failure;
+    }
+  } else if (options.messages) {
+    for (const auto& v : views) text += inspect::render_messages(v, options.agent, options.step, inspect_options);
+  } else if (options.tree || options.timeline) {
+    if (options.tree) text += tracing::render_tree(result.spans, render);
+    if (options.tree && options.timeline) text += "\n";
+    if (options.timeline) text += tracing::render_timeline(result.spans, render);
   } else {
-    tracing::RenderOptions render;
-    render.width = options.width != 0 ? options.width : terminal_width(out);
-    render.color = options.color || (!options.no_color && auto_color(out));
-    const bool both = options.tree == options.timeline;
-    if (both || options.tree) write(out, tracing::render_tree(result.spans, render));
-    if (both) write(out, "\n");
-    if (both || options.timeline) write(out, tracing::render_timeline(result.spans, render));
+    bool agents = false;
+    for (const auto& v : views) agents = agents || !v.runs.empty();
+    if (agents) {
+      for (std::size_t i = 0; i < views.size(); ++i) {
+        if (i != 0) text += "\n";
+        text += inspect::render_summary(views[i], inspect_options);
+      }
+      text += "\n(more: --step N [--agent NAME] for one iteration in full, --messages, --tree, --timeline, --json)\n";
+    } else {
+      text += tracing::render_tree(result.spans, render) + "\n" + tracing::render_timeline(result.spans, render);
+    }
   }
-  if (std::fflush(out) != 0) {
+  if (!write_all(out, text) || std::fflush(out) != 0) {
     std::fprintf(err, "agentrace view: cannot write the output\n");
     return exit_failure;
   }
-  return result.errors.empty() ? exit_ok : exit_failure;
+  return status;
 }
 
 void add_view_command(CLI::App& app, CommandRunner& selected) {
   auto options = std::make_shared<ViewOptions>();
-  CLI::App* view = app.add_subcommand("view", "Render a JSON Lines trace file as a span tree and a timeline");
-  view->add_option("file", options->file, "The .jsonl file (one span per line)")->required();
-  view->add_flag("--tree", options->tree, "Only the span tree");
-  view->add_flag("--timeline", options->timeline, "Only the timeline");
-  view->add_option("--width", options->width, "Line width of the timeline (default: the terminal's, else 100)")
+  CLI::App* view = app.add_subcommand("view", "Show a trace file: each agent's iterations, one iteration in full, "
+                                              "the messages, the span tree or the timeline");
+  view->add_option("file", options->file, "The trace (.jsonl, one span per line)")->required();
+  auto* step = view->add_option("--step", options->step, "Show iteration N in full")->check(CLI::PositiveNumber);
+  auto* agent = view->add_option("--agent", options->agent, "With --step or --messages: the agent (default: the top-level one)");
+  auto* messages = view->add_flag("--messages", options->messages, "Every model call's messages and reply");
+  auto* tree = view->add_flag("--tree", options->tree, "The span tree");
+  auto* timeline = view->add_flag("--timeline", options->timeline, "The timeline");
+  auto* json = view->add_flag("--json", options->json, "The per-iteration view as JSON");
+  view->add_option("--width", options->width, "Line width (default: the terminal's, else 100)")
       ->check(CLI::Range(std::size_t{20}, std::size_t{4096}));
   auto* color = view->add_flag("--color", options->color, "Always use ANSI colours");
   auto* no_color = view->add_flag("--no-color", options->no_color, "Never use ANSI colours");
   color->excludes(no_color);
-  view->callback([options, &selected] { selected = [options] { return run_view(*options, stdout, stderr); }; });
+  json->excludes(tree)->excludes(timeline)->excludes(messages)->excludes(step);
+  step->excludes(tree)->excludes(timeline);
+  messages->excludes(tree)->excludes(timeline);
+  view->callback([options, &selected, agent, step, messages] {
+    if (agent->count() > 0 && step->count() == 0 && messages->count() == 0) {
+      throw CLI::ValidationError("--agent", "needs --step N or --messages");
+    }
+    selected = [options] { return run_view(*options, stdout, stderr); };
+  });
 }
 
 }  // namespace agentrace::cli

@@ -2,7 +2,9 @@
 # nothing but CMake on any platform.
 #   cmake -DCOMMAND=<exe> -DARGS=<a@@b@@c> -DEXPECT_EXIT=<n>
 #         [-DSTDOUT_HAS=<s1@@s2>] [-DSTDOUT_LACKS=<..>] [-DSTDERR_HAS=<..>] [-DSTDERR_EMPTY=ON]
-#         -P check_command.cmake
+#         [-DSTDOUT_GOLDEN=<file>] -P check_command.cmake
+# STDOUT_GOLDEN compares stdout with the file byte for byte; with AGENTRACE_UPDATE_GOLDEN=1 in the
+# environment it rewrites the file instead (review the diff, then commit).
 # Lists use "@@" because a ';' does not survive add_test's argument handling intact, and the
 # expected texts are plain substrings (not regexes) since rendered output is full of '|', '[' and '.'.
 cmake_minimum_required(VERSION 3.25)
@@ -37,6 +39,17 @@ if(DEFINED STDOUT_LACKS)
 endif()
 if(DEFINED STDERR_HAS)
   _expect(stderr "${_err}" "${STDERR_HAS}")
+endif()
+if(DEFINED STDOUT_GOLDEN)
+  if("$ENV{AGENTRACE_UPDATE_GOLDEN}" STREQUAL "1")
+    file(WRITE "${STDOUT_GOLDEN}" "${_out}")
+  endif()
+  file(READ "${STDOUT_GOLDEN}" _golden)
+  if(NOT _out STREQUAL _golden)
+    file(WRITE "${STDOUT_GOLDEN}.actual" "${_out}")
+    message(FATAL_ERROR "stdout differs from ${STDOUT_GOLDEN} (actual output in ${STDOUT_GOLDEN}.actual; "
+                        "diff them, and rerun with AGENTRACE_UPDATE_GOLDEN=1 when the change is intended)\n${_report}")
+  endif()
 endif()
 if(STDERR_EMPTY AND NOT _err STREQUAL "")
   message(FATAL_ERROR "stderr should be empty\n${_report}")

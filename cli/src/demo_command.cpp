@@ -1,0 +1,235 @@
+#include "demo_command.hpp"
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <map>
+#include <memory>
+
+#include "agentrace/agent/runner.hpp"
+#include "agentrace/tracing/jsonl.hpp"
+#include "agentrace/tracing/propagation.hpp"
+#include "agentrace/tracing/render.hpp"
+#include "demo_agents.hpp"
+#include "terminal.hpp"
+
+namespace agentrace::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct DemoOptions {
+  std::string task{demo_question};
+  std::string trace_dir;
+  std::string data_dir;
+  std::string content = "full";
+  std::string model;
+  std::string base_url;
+  std::string traceparent;
+  bool no_color = false;
+  bool color = false;
+  bool quiet = false;
+};
+
+std::string one_line(const std::string& text, std::size_t max) {
+  std::string line = text.substr(0, text.find('\n'));
+  if (line.size() > max) {
+    std::size_t cut = max;
+    while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80) --cut;
+    line = line.substr(0, cut) + "…";
+  } else if (line.size() < text.size()) {
+    line += " …";
+  }
+  return line;
+}
+
+// The live step log: one line per thought, tool call, tool result and finished step, managed
+// agents indented under their manager. Hooks run on the run's strand, one at a time.
+class StepLog {
+ public:
+  StepLog(const agent::Agent& root, bool color) : color_(color) {
+    depth_of(root, 0);
+    auto sink = std::make_shared<spdlog::sinks::stdout_color_sink_mt>(color ? spdlog::color_mode::always
+                                                                            : spdlog::color_mode::never);
+    logger_ = std::make_shared<spdlog::logger>("agentrace.demo", sink);
+    logger_->set_pattern("%^%H:%M:%S.%e%$ %v");
+    logger_->set_level(spdlog::level::info);
+  }
+
+  agent::Hooks hooks() {
+    agent::Hooks h;
+    h.on_step_start = [this](const agent::StepInfo& s) {
+      steps_[s.agent->name] = s.step;
+      return agent::HookAction::proceed();
+    };
+    h.on_llm_end = [this](const agent::Agent& a, const llm::ChatResponse& r) {
+      const bool final = r.message.tool_calls.empty();
+      if (!r.message.content.empty()) {
+        log(a.name, final ? paint("1", "answer: ") + one_line(r.message.content, 110)
+                          : paint("2", "thought: " + one_line(r.message.content, 110)));
+      }
+      return agent::HookAction::proceed();
+    };
+    h.on_tool_start = [this](const agent::ToolCallInfo& t) {
+      started_[t.call->id] = std::chrono::steady_clock::now();
+      log(t.agent->name, paint("36", "→ " + t.call->name) + " " + one_line(t.call->arguments.dump(), 100));
+      return agent::HookAction::proceed();
+    };
+    h.on_tool_end = [this](const agent::ToolCallInfo& t) {
+      std::string took;
+      if (auto it = started_.find(t.call->id); it != started_.end()) {
+        took = " (" + tracing::format_duration(static_cast<std::uint64_t>(
+                          std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - it->second).count())) + ")";
+        started_.erase(it);
+      }
+      const std::string text = t.result->to_text();
+      log(t.agent->name, (t.result->is_error ? paint("31", "✗ " + t.call->name + ": ") : paint("32", "← " + t.call->name + ": ")) +
+                             one_line(text, 100) + took);
+      return agent::HookAction::proceed();
+    };
+    h.on_step_end = [this](const agent::StepInfo& s) {
+      const auto* r = s.result;
+      const std::uint64_t ns = r->end_unix_ns > r->start_unix_ns ? r->end_unix_ns - r->start_unix_ns : 0;
+      std::string line = "step " + std::to_string(s.step) + " done in " + tracing::format_duration(ns) + ", " +
+                         std::to_string(r->usage.input_tokens) + " in / " + std::to_string(r->usage.output_tokens) + " out tokens";
+      if (r->error) line += ", " + paint("31", "error: " + one_line(*r->error, 80));
+      log(s.agent->name, paint("2", line));
+      return agent::HookAction::proceed();
+    };
+    return h;
+  }
+
+ private:
+  void depth_of(const agent::Agent& a, int depth) {
+    depths_[a.name] = depth;
+    for (const auto& m : a.managed_agents) depth_of(m, depth + 1);
+  }
+  std::string paint(const char* code, const std::string& text) const {
+    return color_ ? "\x1b[" + std::string(code) + "m" + text + "\x1b[0m" : text;
+  }
+  void log(const std::string& agent, const std::string& text) {
+    const int depth = depths_.contains(agent) ? depths_[agent] : 0;
+    static const char* const colors[] = {"1;35", "1;34", "1;33"};
+    std::string head = std::string(static_cast<std::size_t>(depth) * 4, ' ') +
+                       paint(colors[depth % 3], agent) + " #" + std::to_string(steps_[agent]);
+    logger_->info("{}  {}", head, text);
+  }
+
+  bool color_;
+  std::shared_ptr<spdlog::logger> logger_;
+  std::map<std::string, int> depths_;
+  std::map<std::string, int> steps_;
+  std::map<std::string, std::chrono::steady_clock::time_point> started_;
+};
+
+int run_demo(const DemoOptions& o) {
+  if (!o.model.empty() || !o.base_url.empty()) {
+    std::fprintf(stderr,
+                 "agentrace demo: --model and --base-url are not available yet: this build has no HTTP model clients "
+                 "(the demo runs offline with its scripted model; leave both options out)\n");
+    return exit_failure;
+  }
+  const bool color = use_color(stdout, o.color, o.no_color);
+  const DemoFiles files = DemoFiles::locate(o.data_dir);
+  const fs::path trace_dir = !o.trace_dir.empty() ? fs::path(o.trace_dir) : agent::DefaultTracing::from_env().trace_dir;
+  std::error_code ec;
+  fs::create_directories(trace_dir, ec);
+  if (ec) {
+    std::fprintf(stderr, "agentrace demo: cannot create the trace directory %s: %s\n", trace_dir.c_str(), ec.message().c_str());
+    return exit_failure;
+  }
+
+  auto store = std::make_shared<memory::SqliteStore>(trace_dir / "demo-memory.sqlite");
+  const agent::Agent manager = make_demo_agents(files, load_demo_script(files.script()), store);
+
+  std::printf("agentrace demo · offline: the model is scripted (%s); search, file reading, the calculator and the "
+              "SQLite memory really run\n",
+              files.script().c_str());
+  if (o.task != demo_question) {
+    std::printf("note: the offline script follows its plan for the demo question whatever the task; a real model "
+                "(--model, not available yet) would answer yours\n");
+  }
+  std::printf("task: %s\n\n", o.task.c_str());
+  std::fflush(stdout);
+
+  agent::RunnerOptions options;
+  options.default_tracing.enabled = true;
+  options.default_tracing.trace_dir = trace_dir;
+  options.log_trace_location = false;
+  options.cassettes.enabled = true;
+  options.content.mode = o.content == "off" ? agent::ContentCapture::off
+                         : o.content == "truncated" ? agent::ContentCapture::truncated
+                                                     : agent::ContentCapture::full;
+  if (options.content.mode == agent::ContentCapture::off) options.cassettes.enabled = false;
+  agent::RunConfig config;
+  if (!o.traceparent.empty()) {
+    auto parent = tracing::parse_traceparent(o.traceparent);
+    if (!parent) {
+      std::fprintf(stderr, "agentrace demo: --traceparent '%s' is not a valid W3C traceparent (00-<32 hex>-<16 hex>-<2 hex>)\n",
+                   o.traceparent.c_str());
+      return exit_usage;
+    }
+    config.parent = *parent;
+  }
+  std::unique_ptr<StepLog> log;
+  if (!o.quiet) {
+    log = std::make_unique<StepLog>(manager, color);
+    config.hooks = log->hooks();
+  }
+
+  agent::Runner runner(std::move(options));
+  const agent::RunResult result = runner.run(manager, o.task, std::move(config));
+  runner.flush();
+
+  std::string out = "\n";
+  out += color ? "\x1b[1mFinal answer\x1b[0m" : "Final answer";
+  out += " (" + std::string(agent::to_string(result.status)) + ", " + std::to_string(result.steps) + " steps, " +
+         tracing::format_duration(static_cast<std::uint64_t>(result.duration.count())) + ", " +
+         std::to_string(result.total_usage.input_tokens) + " in / " + std::to_string(result.total_usage.output_tokens) +
+         " out tokens in total):\n";
+  out += result.output + "\n";
+  if (!result.ok()) out += "error: " + result.error + "\n";
+
+  const fs::path trace_file = trace_dir / (result.trace_id + ".jsonl");
+  if (!o.quiet && !result.trace_id.empty()) {
+    tracing::RenderOptions render;
+    render.color = color;
+    render.width = terminal_width(stdout);
+    const auto read = tracing::read_jsonl_file(trace_file);
+    out += "\nSpan tree:\n" + tracing::render_tree(read.spans, render);
+    out += "\nTimeline:\n" + tracing::render_timeline(read.spans, render);
+  }
+  if (!result.trace_id.empty()) {
+    out += "\ntrace:    " + trace_file.string() + "\n";
+    if (!result.cassette.empty()) out += "cassette: " + result.cassette.string() + "\n";
+    out += "inspect:  agentrace view " + trace_file.string() + " --step 2 --agent researcher\n";
+    if (!result.cassette.empty()) out += "replay:   agentrace replay " + trace_file.string() + "\n";
+  }
+  write_all(stdout, out);
+  std::fflush(stdout);
+  return result.ok() ? exit_ok : exit_failure;
+}
+
+}  // namespace
+
+void add_demo_command(CLI::App& app, CommandRunner& selected) {
+  auto o = std::make_shared<DemoOptions>();
+  CLI::App* demo = app.add_subcommand("demo", "Run the multi-agent demo (offline: a scripted model, real tools), "
+                                              "then print the answer, the span tree and the timeline");
+  demo->add_option("--task", o->task, "The question (default: the GDP doubling question)");
+  demo->add_option("--trace-dir", o->trace_dir, "Where the trace and its cassette go (default: .agentrace/traces, or $AGENTRACE_TRACE_DIR)");
+  demo->add_option("--content", o->content, "What the trace records of messages and tool data")
+      ->check(CLI::IsMember({"full", "truncated", "off"}));
+  demo->add_option("--data-dir", o->data_dir, "The directory holding data/ and demo_script.json (default: found automatically)");
+  demo->add_option("--model", o->model, "A real model, e.g. openai:gpt-4o-mini (not available yet)");
+  demo->add_option("--base-url", o->base_url, "The model server's base URL (not available yet)");
+  demo->add_option("--traceparent", o->traceparent, "Continue this W3C trace context (the run becomes its child)");
+  auto* color = demo->add_flag("--color", o->color, "Always use ANSI colours");
+  auto* no_color = demo->add_flag("--no-color", o->no_color, "Never use ANSI colours");
+  color->excludes(no_color);
+  demo->add_flag("--quiet", o->quiet, "Only the final answer and where the trace is: no step log, tree or timeline");
+  demo->callback([o, &selected] { selected = [o] { return run_demo(*o); }; });
+}
+
+}  // namespace agentrace::cli

@@ -1,0 +1,93 @@
+#include "replay_command.hpp"
+
+#include <filesystem>
+#include <memory>
+
+#include "agentrace/agent/replay.hpp"
+#include "agentrace/memory/store.hpp"
+#include "agentrace/tracing/jsonl.hpp"
+#include "demo_agents.hpp"
+#include "terminal.hpp"
+
+namespace agentrace::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct ReplayCommandOptions {
+  std::string file;
+  std::string data_dir;
+};
+
+int run_replay(const ReplayCommandOptions& o) {
+  const fs::path given = o.file;
+  const bool is_cassette = given.filename().string().ends_with(".cassette.json");
+  const fs::path cassette_file = is_cassette ? given : agent::cassette_path_for_trace(given);
+  const fs::path trace_file = is_cassette ? agent::trace_path_for_cassette(given) : given;
+
+  std::error_code ec;
+  if (!is_cassette && !fs::exists(given, ec)) {
+    std::fprintf(stderr, "agentrace replay: %s: No such file\n", given.c_str());
+    return exit_failure;
+  }
+  if (!fs::exists(cassette_file, ec)) {
+    std::fprintf(stderr, "agentrace replay: no cassette %s beside the trace (runs record one unless cassettes are off "
+                         "or content capture is off)\n", cassette_file.c_str());
+    return exit_failure;
+  }
+  agent::Cassette cassette;
+  try {
+    cassette = agent::Cassette::load(cassette_file);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "agentrace replay: %s\n", e.what());
+    return exit_failure;
+  }
+
+  std::vector<tracing::SpanData> original;
+  if (fs::exists(trace_file, ec)) {
+    auto read = tracing::read_jsonl_file(trace_file);
+    for (const auto& e : read.errors) std::fprintf(stderr, "%s:%zu: %s\n", trace_file.c_str(), e.line, e.message.c_str());
+    original = std::move(read.spans);
+  } else {
+    std::fprintf(stderr, "agentrace replay: no trace %s beside the cassette: the span tree is not compared\n", trace_file.c_str());
+  }
+
+  // The agents: `agentrace replay` can rebuild the demo's; other programs replay their own agents
+  // with agentrace::agent::replay().
+  const DemoFiles files = DemoFiles::locate(o.data_dir);
+  auto store = std::make_shared<memory::SqliteStore>(cassette_file.parent_path() / "demo-memory.sqlite");
+  const agent::Agent demo = make_demo_agents(files, load_demo_script(files.script()), store);
+  std::vector<std::string> demo_names;
+  for (const auto& a : agent::Cassette::describe(demo)) demo_names.push_back(a.name);
+  std::vector<std::string> recorded_names;
+  for (const auto& a : cassette.agents) recorded_names.push_back(a.name);
+  if (demo_names != recorded_names) {
+    std::string names;
+    for (const auto& n : recorded_names) names += (names.empty() ? "" : ", ") + n;
+    std::fprintf(stderr,
+                 "agentrace replay: %s was recorded from agents (%s) this command cannot rebuild: it re-runs the demo's "
+                 "agents. Replay your own agents from your program with agentrace::agent::replay().\n",
+                 cassette_file.c_str(), names.c_str());
+    return exit_failure;
+  }
+
+  std::printf("replaying %s: %zu recorded model calls, task: %s\n", cassette_file.c_str(), cassette.calls.size(),
+              cassette.task.c_str());
+  const auto report = agent::replay(demo, cassette, original);
+  write_all(stdout, report.describe(cassette));
+  std::fflush(stdout);
+  return report.matches() ? exit_ok : exit_failure;
+}
+
+}  // namespace
+
+void add_replay_command(CLI::App& app, CommandRunner& selected) {
+  auto o = std::make_shared<ReplayCommandOptions>();
+  CLI::App* replay = app.add_subcommand("replay", "Re-run a recorded demo run from its cassette (tools run for real) "
+                                                  "and report whether the answer and the span tree match");
+  replay->add_option("file", o->file, "The trace (.jsonl) or its cassette (.cassette.json)")->required();
+  replay->add_option("--data-dir", o->data_dir, "The directory holding data/ and demo_script.json (default: found automatically)");
+  replay->callback([o, &selected] { selected = [o] { return run_replay(*o); }; });
+}
+
+}  // namespace agentrace::cli
