@@ -417,15 +417,17 @@ TEST_CASE("key attributes come by priority, skip what the name shows, are trunca
   RenderOptions options;
   options.max_attribute_chars = 10;
   // Priority keys first, then the rest in recorded order; gen_ai.operation.name=chat repeats the
-  // name and is not shown.
+  // name and whole conversations (gen_ai.input.messages) are too long for a tree line.
   CHECK(lines_of(render_tree(spans, options)).at(1) ==
-        "chat  1.00 ms  gen_ai.usage.input_tokens=12 custom.first=true gen_ai.request.model=gpt-4o "
-        "gen_ai.input.messages=xxxxxxx... (+1 more)");
-
-  s.attributes = {{"gen_ai.input.messages", "line one\nline two \x1b[2J and a long tail"},
-                  {"ids", std::vector<int>{1, 2}}};
+        "chat  1.00 ms  gen_ai.usage.input_tokens=12 custom.first=true gen_ai.request.model=gpt-4o temperature=0.5");
+  s.attributes.push_back({"input.value", std::string(200, 'x')});  // repeats gen_ai.input.messages
+  s.attributes.push_back({"output.value", "yes"});
   CHECK(lines_of(render_tree(std::vector<SpanData>{s}, options)).at(1) ==
-        "chat  1.00 ms  gen_ai.input.messages=line on... ids=[1, 2]");
+        "chat  1.00 ms  gen_ai.usage.input_tokens=12 custom.first=true gen_ai.request.model=gpt-4o temperature=0.5 "
+        "(+1 more)");
+
+  s.attributes = {{"note", "line one\nline two \x1b[2J and a long tail"}, {"ids", std::vector<int>{1, 2}}};
+  CHECK(lines_of(render_tree(std::vector<SpanData>{s}, options)).at(1) == "chat  1.00 ms  note=line on... ids=[1, 2]");
 
   options.show_attributes = false;
   CHECK(lines_of(render_tree(std::vector<SpanData>{s}, options)).at(1) == "chat  1.00 ms");

@@ -22,14 +22,19 @@ constexpr std::string_view ansi_reset = "\x1b[0m";
 // The attributes that say most about a span, first: outcome, tokens, the choice made. Keys whose
 // value the span's name already shows (`chat gpt-4o` and gen_ai.request.model=gpt-4o) and pure
 // classification keys are left out of the tree; `agentrace view --json` has them all.
-constexpr std::array<std::string_view, 14> priority_keys = {
+constexpr std::array<std::string_view, 15> priority_keys = {
     "agentrace.run.status",          "agentrace.step.action",          "agentrace.decision.action",
     "agentrace.decision.tool_calls", "gen_ai.usage.input_tokens",      "gen_ai.usage.output_tokens",
     "gen_ai.response.finish_reasons", "gen_ai.tool.call.id",           "agentrace.tool.error_kind",
-    "agentrace.memory.key",          "agentrace.memory.hit",           "agentrace.memory.result_count",
-    "agentrace.usage.total.input_tokens", "agentrace.usage.total.output_tokens"};
-constexpr std::array<std::string_view, 3> unshown_keys = {"openinference.span.kind", "gen_ai.operation.name",
-                                                          "input.mime_type"};
+    "gen_ai.tool.call.arguments",    "agentrace.memory.key",           "agentrace.memory.hit",
+    "agentrace.memory.result_count", "agentrace.usage.total.input_tokens", "agentrace.usage.total.output_tokens"};
+// Classification, identifiers and whole conversations: in the trace file and in `agentrace view`,
+// too long or too uniform to help in a one-line summary.
+constexpr std::array<std::string_view, 13> unshown_keys = {
+    "openinference.span.kind", "gen_ai.operation.name",   "input.mime_type",          "output.mime_type",
+    "gen_ai.input.messages",   "gen_ai.output.messages",  "gen_ai.system_instructions", "gen_ai.tool.description",
+    "gen_ai.agent.description", "gen_ai.agent.id",        "gen_ai.conversation.id",   "gen_ai.tool.type",
+    "gen_ai.provider.name"};
 constexpr std::size_t max_shown_attributes = 4;
 
 // Wider than any terminal; keeps the column arithmetic far from overflow.
@@ -294,16 +299,28 @@ bool redundant(const SpanData& span, const Attribute& a) {
 std::string key_attributes(const SpanData& span, const RenderOptions& options) {
   if (!options.show_attributes || span.attributes.empty()) return {};
   std::vector<const Attribute*> chosen;
+  // A value already shown (or deliberately hidden) under another key is not shown again: OpenInference's
+  // input.value repeats gen_ai.tool.call.arguments and gen_ai.input.messages.
+  auto repeated = [&](const Attribute& a) {
+    for (const auto& other : span.attributes) {
+      if (&other == &a || other.value != a.value) continue;
+      const bool hidden = std::find(unshown_keys.begin(), unshown_keys.end(), other.key) != unshown_keys.end();
+      const bool shown = std::find(chosen.begin(), chosen.end(), &other) != chosen.end();
+      if (hidden || shown) return true;
+    }
+    return false;
+  };
   for (std::string_view key : priority_keys) {
     for (const auto& a : span.attributes) {
       if (a.key == key) {
-        if (!redundant(span, a)) chosen.push_back(&a);
+        if (!redundant(span, a) && !repeated(a)) chosen.push_back(&a);
         break;
       }
     }
   }
   for (const auto& a : span.attributes) {
-    if (std::find(priority_keys.begin(), priority_keys.end(), a.key) == priority_keys.end() && !redundant(span, a)) {
+    if (std::find(priority_keys.begin(), priority_keys.end(), a.key) == priority_keys.end() && !redundant(span, a) &&
+        !repeated(a)) {
       chosen.push_back(&a);
     }
   }
