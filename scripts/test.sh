@@ -22,6 +22,10 @@ while (($# > 0)); do
   esac
 done
 
+# Test-only packages: Node.js and npm install the reference peers some tests run (speedscope, an
+# OTLP receiver, an OpenAI-compatible server), chromium loads speedscope headless. Tests that need
+# them say SKIP when they are missing.
+export AGENTRACE_EXTRA_PACKAGES="${AGENTRACE_EXTRA_PACKAGES:-} nodejs npm chromium"
 agentrace_setup "$preset" "${targets[@]}"
 
 # GCC 12's sanitizer runtimes expect the address-space layout of older kernels: where the kernel

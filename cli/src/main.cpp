@@ -7,6 +7,7 @@
 
 #include "command.hpp"
 #include "demo_command.hpp"
+#include "export_command.hpp"
 #include "list_command.hpp"
 #include "replay_command.hpp"
 #include "view_command.hpp"
@@ -24,6 +25,7 @@ int main(int argc, char** argv) {
   CommandRunner selected;
   add_demo_command(app, selected);
   add_view_command(app, selected);
+  add_export_command(app, selected);
   add_list_command(app, selected);
   add_replay_command(app, selected);
 

@@ -1,0 +1,102 @@
+#include "export_command.hpp"
+
+#include <unistd.h>
+
+#include <exception>
+#include <fstream>
+#include <memory>
+#include <vector>
+
+#include "agentrace/tracing/chrome_trace.hpp"
+#include "agentrace/tracing/file_exporters.hpp"
+#include "agentrace/tracing/jaeger.hpp"
+#include "agentrace/tracing/jsonl.hpp"
+#include "agentrace/tracing/otlp_encoding.hpp"
+
+namespace agentrace::cli {
+namespace {
+
+bool is_terminal(std::FILE* f) { return f != nullptr && ::isatty(::fileno(f)) == 1; }
+
+// The first bytes of the file, enough to tell OTLP/JSON from JSON Lines; empty when unreadable
+// (the reader that follows reports why).
+std::string file_head(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::string head(4096, '\0');
+  in.read(head.data(), static_cast<std::streamsize>(head.size()));
+  head.resize(static_cast<std::size_t>(in.gcount()));
+  return head;
+}
+
+std::string encode(const std::string& format, const std::vector<tracing::SpanData>& spans) {
+  std::vector<const tracing::SpanData*> batch;
+  batch.reserve(spans.size());
+  for (const auto& s : spans) batch.push_back(&s);
+  std::string data;
+  if (format == "otlp-proto") {
+    tracing::append_otlp_protobuf(batch, data);
+    return data;  // binary: no newline
+  }
+  if (format == "otlp-json") {
+    tracing::append_otlp_json(batch, data);
+  } else if (format == "jaeger") {
+    tracing::append_jaeger_json(batch, data);
+  } else {
+    tracing::append_chrome_trace_json(batch, data);
+  }
+  data += '\n';
+  return data;
+}
+
+}  // namespace
+
+int run_export(const ExportOptions& options, std::FILE* out, std::FILE* err) {
+  if (options.format == "otlp-proto" && options.output.empty() && is_terminal(out)) {
+    std::fprintf(err, "agentrace export: otlp-proto is binary and stdout is a terminal; give -o FILE or redirect it\n");
+    return exit_usage;
+  }
+  tracing::JsonlReadResult result;
+  try {
+    result = tracing::looks_like_otlp_json(file_head(options.file)) ? tracing::read_otlp_json_file(options.file)
+                                                                    : tracing::read_jsonl_file(options.file);
+  } catch (const std::exception& e) {
+    std::fprintf(err, "agentrace export: %s\n", e.what());
+    return exit_failure;
+  }
+  for (const auto& e : result.errors) {
+    std::fprintf(err, "%s:%zu: %s\n", options.file.c_str(), e.line, e.message.c_str());
+  }
+  if (result.spans.empty()) std::fprintf(err, "%s: no spans\n", options.file.c_str());
+
+  const std::string data = encode(options.format, result.spans);
+  if (!options.output.empty()) {
+    std::string error;
+    if (!tracing::write_file_atomically(options.output, data, &error)) {
+      std::fprintf(err, "agentrace export: %s\n", error.c_str());
+      return exit_failure;
+    }
+  } else if (std::fwrite(data.data(), 1, data.size(), out) != data.size() || std::fflush(out) != 0) {
+    std::fprintf(err, "agentrace export: cannot write the output\n");
+    return exit_failure;
+  }
+  return result.errors.empty() ? exit_ok : exit_failure;
+}
+
+void add_export_command(CLI::App& app, CommandRunner& selected) {
+  auto options = std::make_shared<ExportOptions>();
+  CLI::App* command = app.add_subcommand(
+      "export", "Convert a trace file (JSON Lines or OTLP/JSON) to OTLP/JSON, OTLP protobuf, Jaeger or Perfetto");
+  command->add_option("file", options->file, "The trace: a .jsonl file of agentrace, or an OTLP/JSON file")
+      ->required();
+  command
+      ->add_option("-f,--format", options->format,
+                   "otlp-json (one ExportTraceServiceRequest), otlp-proto (the same as protobuf bytes), "
+                   "jaeger (Jaeger UI JSON), perfetto (Chrome trace JSON for Perfetto and speedscope)")
+      ->required()
+      ->check(CLI::IsMember({"otlp-json", "otlp-proto", "jaeger", "perfetto"}));
+  command->add_option("-o,--output", options->output,
+                      "Write here (atomically) instead of stdout; otlp-proto needs it when stdout is a terminal");
+  command->callback([options, &selected] { selected = [options] { return run_export(*options, stdout, stderr); }; });
+}
+
+}  // namespace agentrace::cli

@@ -1,0 +1,68 @@
+// OTLP encodings of spans (opentelemetry-proto 1.x): an ExportTraceServiceRequest as protobuf
+// bytes and as OTLP/JSON, and a lenient reader of OTLP/JSON back into SpanData values.
+//
+// A request nests spans as resource -> scope -> spans: one ResourceSpans per distinct resource
+// (compared by value), one ScopeSpans per distinct scope under it, each group in the order it
+// first appears in the batch, spans in batch order within their group.
+//
+// Both encodings write fields at their proto3 default not at all (empty strings and lists, zero
+// counts and times, a root span's parent id, an unset status, an empty resource or scope), so a
+// protobuf message and its JSON twin always carry the same fields. The members of AnyValue's
+// oneof are written even when zero or empty, since their presence says the value's type.
+//
+// Span.flags (and Link.flags) carry the W3C trace flags in bits 0-7, plus bit 8 (0x100, "has
+// is_remote") always and bit 9 (0x200, "is remote") when the parent (the linked span) is in
+// another process: a sampled span with a local parent has flags 0x101.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <istream>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "agentrace/tracing/exporter.hpp"
+#include "agentrace/tracing/jsonl.hpp"
+
+namespace agentrace::tracing {
+
+inline constexpr std::uint32_t otlp_flag_has_is_remote = 0x100;
+inline constexpr std::uint32_t otlp_flag_is_remote = 0x200;
+
+// The value of Span.flags / Link.flags for a span (its parent's remoteness) or a link.
+std::uint32_t otlp_span_flags(const SpanData& span) noexcept;
+std::uint32_t otlp_link_flags(const Link& link) noexcept;
+
+// Appends the request encoded as protobuf to `out` (whose earlier contents are kept): pass the
+// same string again after clear() and steady-state encoding allocates nothing. Strings that are
+// not well-formed UTF-8 (which protobuf parsers reject) are written with U+FFFD replacements.
+void append_otlp_protobuf(SpanBatch spans, std::string& out);
+// Appends the request as one line of OTLP/JSON (no trailing newline): lowercase hex ids,
+// lowerCamelCase keys, enums as integers, 64-bit integers as decimal strings.
+void append_otlp_json(SpanBatch spans, std::string& out);
+
+std::string to_otlp_protobuf(std::span<const SpanData> spans);
+std::string to_otlp_json(std::span<const SpanData> spans);
+
+// Reads one ExportTraceServiceRequest (or TracesData) in OTLP/JSON. Lenient as receivers are:
+// ids in hex of either case (or base64), 64-bit integers as strings or numbers, enums as
+// integers or names, snake_case keys, the pre-1.0 instrumentationLibrary* names. Values OTLP
+// has and the span model lacks become strings: kvlistValue as its JSON text, bytesValue as
+// base64; an empty AnyValue drops its attribute. An empty array reads as a string array.
+// Throws std::invalid_argument naming the bad field (e.g. "resourceSpans[0].scopeSpans[0].
+// spans[2].traceId: ...").
+std::vector<SpanData> from_otlp_json(std::string_view json);
+
+// A whole file: one request (pretty-printed or not), or one request per line as the
+// OpenTelemetry file exporters write it (errors then name their line; the other lines are read).
+JsonlReadResult read_otlp_json(std::istream& in);
+// Throws std::system_error when the file cannot be opened.
+JsonlReadResult read_otlp_json_file(const std::filesystem::path& path);
+
+// Whether the start of a file is OTLP/JSON rather than agentrace's JSON Lines: its first object's
+// first key is "resourceSpans" (or "resource_spans"), where a span line's is "trace_id".
+bool looks_like_otlp_json(std::string_view head) noexcept;
+
+}  // namespace agentrace::tracing

@@ -1,0 +1,215 @@
+#include "agentrace/tracing/file_exporters.hpp"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <system_error>
+
+#include <spdlog/spdlog.h>
+
+#include "agentrace/tracing/chrome_trace.hpp"
+#include "agentrace/tracing/jaeger.hpp"
+#include "agentrace/tracing/otlp_encoding.hpp"
+
+namespace agentrace::tracing {
+namespace {
+
+std::string describe(const std::string& what, const std::filesystem::path& path, int err) {
+  return what + " '" + path.string() + "': " + std::generic_category().message(err != 0 ? err : EIO);
+}
+
+void create_parent_directories(const std::filesystem::path& path) {
+  if (!path.has_parent_path()) return;
+  std::error_code ec;  // a failure shows up as the open error that follows, which names the file
+  std::filesystem::create_directories(path.parent_path(), ec);
+}
+
+void log_warning(bool& warned, const std::string& problem) noexcept {
+  if (warned) return;
+  warned = true;
+  try {
+    spdlog::warn("agentrace: {} (further failures of this exporter are not logged)", problem);
+  } catch (...) {  // logging must not take the exporter down
+  }
+}
+
+}  // namespace
+
+bool write_file_atomically(const std::filesystem::path& path, std::string_view data, std::string* error) noexcept {
+  auto report = [error](std::string message) {
+    if (error != nullptr) *error = std::move(message);
+    return false;
+  };
+  try {
+    create_parent_directories(path);
+    // Unique per process and call, in the target's directory so that the rename stays on one
+    // file system (and is therefore atomic).
+    static std::atomic<unsigned> counter{0};
+    std::filesystem::path temp = path;
+    temp += ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter.fetch_add(1));
+    errno = 0;
+    std::FILE* file = std::fopen(temp.c_str(), "wb");
+    if (file == nullptr) return report(describe("cannot write", path, errno));
+    errno = 0;
+    bool ok = std::fwrite(data.data(), 1, data.size(), file) == data.size();
+    ok = std::fflush(file) == 0 && ok;
+    int err = errno;
+    ok = std::fclose(file) == 0 && ok;
+    if (err == 0) err = errno;
+    if (ok && std::rename(temp.c_str(), path.c_str()) != 0) {
+      ok = false;
+      err = errno;
+    }
+    if (!ok) {
+      std::remove(temp.c_str());
+      return report(describe("cannot write", path, err));
+    }
+    return true;
+  } catch (const std::exception& e) {
+    return report(std::string("cannot write '") + path.string() + "': " + e.what());
+  } catch (...) {
+    return report("cannot write the file");
+  }
+}
+
+// ---- OTLP/JSON lines ----
+
+OtlpJsonFileExporter::OtlpJsonFileExporter(std::filesystem::path path) : path_(std::move(path)) {}
+
+OtlpJsonFileExporter::~OtlpJsonFileExporter() {
+  if (file_ != nullptr) std::fclose(file_);
+}
+
+void OtlpJsonFileExporter::warn(const std::string& problem) noexcept { log_warning(warned_, problem); }
+
+// Local file writes are not bounded by the timeout: they finish or fail on their own.
+ExportResult OtlpJsonFileExporter::export_spans(SpanBatch batch, std::chrono::milliseconds /*timeout*/) noexcept {
+  try {
+    std::lock_guard lock(mutex_);
+    if (shut_down_) return ExportResult::failure;
+    bool any = false;
+    for (const SpanData* span : batch) any = any || span != nullptr;
+    if (!any) return ExportResult::success;  // an empty request is not worth a line
+    if (file_ == nullptr) {
+      create_parent_directories(path_);
+      errno = 0;
+      file_ = std::fopen(path_.c_str(), "ab");
+      if (file_ == nullptr) {
+        warn(describe("cannot open", path_, errno) + " for appending OTLP/JSON");
+        return ExportResult::failure;
+      }
+    }
+    buffer_.clear();
+    append_otlp_json(batch, buffer_);
+    buffer_ += '\n';
+    errno = 0;
+    bool ok = std::fwrite(buffer_.data(), 1, buffer_.size(), file_) == buffer_.size();
+    ok = std::fflush(file_) == 0 && ok;
+    if (!ok) {
+      warn(describe("cannot write", path_, errno));
+      std::clearerr(file_);  // let the next batch try again (a disk that was full may not be)
+    }
+    // One huge batch should not pin its memory for the exporter's lifetime.
+    if (buffer_.capacity() > (std::size_t{1} << 20)) std::string().swap(buffer_);
+    return ok ? ExportResult::success : ExportResult::failure;
+  } catch (...) {
+    return ExportResult::failure;
+  }
+}
+
+bool OtlpJsonFileExporter::force_flush(std::chrono::milliseconds /*timeout*/) noexcept {
+  try {
+    std::lock_guard lock(mutex_);
+    return file_ == nullptr || std::fflush(file_) == 0;
+  } catch (...) {
+    return false;
+  }
+}
+
+bool OtlpJsonFileExporter::shutdown(std::chrono::milliseconds /*timeout*/) noexcept {
+  try {
+    std::lock_guard lock(mutex_);
+    shut_down_ = true;
+    if (file_ == nullptr) return true;
+    const bool ok = std::fclose(file_) == 0;
+    file_ = nullptr;
+    return ok;
+  } catch (...) {
+    return false;
+  }
+}
+
+// ---- whole documents ----
+
+DocumentFileExporter::DocumentFileExporter(std::filesystem::path path) : path_(std::move(path)) {}
+
+bool DocumentFileExporter::write_locked() noexcept {
+  try {
+    const std::string document = render(spans_);
+    std::string error;
+    if (!write_file_atomically(path_, document, &error)) {
+      log_warning(warned_, error);
+      return false;
+    }
+    dirty_ = false;
+    return true;
+  } catch (const std::exception& e) {
+    log_warning(warned_, std::string("cannot render '") + path_.string() + "': " + e.what());
+    return false;
+  }
+}
+
+ExportResult DocumentFileExporter::export_spans(SpanBatch batch, std::chrono::milliseconds /*timeout*/) noexcept {
+  try {
+    std::lock_guard lock(mutex_);
+    if (shut_down_) return ExportResult::failure;
+    for (const SpanData* span : batch) {
+      if (span == nullptr) continue;
+      spans_.push_back(*span);
+      dirty_ = true;
+    }
+    // The first spans are written at once, so the file exists early and an unwritable path is
+    // reported by the first export; later batches only collect until the next flush, rather
+    // than rewriting an ever larger document per batch.
+    if (dirty_ && !first_write_attempted_) {
+      first_write_attempted_ = true;
+      if (!write_locked()) return ExportResult::failure;
+    }
+    return ExportResult::success;
+  } catch (...) {
+    return ExportResult::failure;
+  }
+}
+
+bool DocumentFileExporter::force_flush(std::chrono::milliseconds /*timeout*/) noexcept {
+  try {
+    std::lock_guard lock(mutex_);
+    return !dirty_ || write_locked();
+  } catch (...) {
+    return false;
+  }
+}
+
+bool DocumentFileExporter::shutdown(std::chrono::milliseconds /*timeout*/) noexcept {
+  try {
+    std::lock_guard lock(mutex_);
+    if (shut_down_) return true;
+    shut_down_ = true;
+    const bool ok = !dirty_ || write_locked();
+    std::vector<SpanData>().swap(spans_);
+    dirty_ = false;
+    return ok;
+  } catch (...) {
+    return false;
+  }
+}
+
+std::string JaegerFileExporter::render(std::span<const SpanData> spans) const { return to_jaeger_json(spans); }
+
+std::string ChromeTraceFileExporter::render(std::span<const SpanData> spans) const {
+  return to_chrome_trace_json(spans);
+}
+
+}  // namespace agentrace::tracing

@@ -1,0 +1,203 @@
+#include "json_text.hpp"
+
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <type_traits>
+#include <variant>
+#include <vector>
+
+namespace agentrace::tracing::detail {
+namespace {
+
+constexpr std::string_view replacement_character = "\xEF\xBF\xBD";
+
+// Bytes a JSON string cannot hold as they are: controls, '"', '\\', and the start of any
+// non-ASCII sequence (checked for well-formedness).
+constexpr std::array<bool, 256> json_special = [] {
+  std::array<bool, 256> table{};
+  for (std::size_t c = 0; c < 256; ++c) table[c] = c < 0x20 || c == '"' || c == '\\' || c >= 0x80;
+  return table;
+}();
+
+bool continuation(unsigned char c) noexcept { return (c & 0xC0) == 0x80; }
+
+template <typename T>
+void append_number(std::string& out, T value) {
+  char buffer[24];
+  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
+  out.append(buffer, result.ptr);
+}
+
+}  // namespace
+
+std::size_t utf8_sequence_length(const unsigned char* p, std::size_t left) noexcept {
+  const unsigned char c = p[0];
+  if (c >= 0xC2 && c <= 0xDF) return left >= 2 && continuation(p[1]) ? 2 : 0;
+  if (c >= 0xE0 && c <= 0xEF) {
+    if (left < 3 || !continuation(p[1]) || !continuation(p[2])) return 0;
+    if (c == 0xE0 && p[1] < 0xA0) return 0;   // overlong
+    if (c == 0xED && p[1] >= 0xA0) return 0;  // UTF-16 surrogates
+    return 3;
+  }
+  if (c >= 0xF0 && c <= 0xF4) {
+    if (left < 4 || !continuation(p[1]) || !continuation(p[2]) || !continuation(p[3])) return 0;
+    if (c == 0xF0 && p[1] < 0x90) return 0;   // overlong
+    if (c == 0xF4 && p[1] >= 0x90) return 0;  // above U+10FFFF
+    return 4;
+  }
+  return 0;
+}
+
+bool utf8_valid(std::string_view text) noexcept {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  std::size_t i = 0;
+  const std::size_t n = text.size();
+  while (i < n) {
+    // Most attribute text is ASCII: skip it a word at a time.
+    while (i + 8 <= n) {
+      std::uint64_t word = 0;
+      std::memcpy(&word, p + i, 8);
+      if ((word & 0x8080808080808080ULL) != 0) break;
+      i += 8;
+    }
+    if (i >= n) break;
+    if (p[i] < 0x80) {
+      ++i;
+      continue;
+    }
+    const std::size_t length = utf8_sequence_length(p + i, n - i);
+    if (length == 0) return false;
+    i += length;
+  }
+  return true;
+}
+
+void append_utf8_sanitized(std::string& out, std::string_view text) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const std::size_t n = text.size();
+  std::size_t run = 0;  // start of the bytes not yet appended
+  std::size_t i = 0;
+  while (i < n) {
+    if (p[i] < 0x80) {
+      ++i;
+      continue;
+    }
+    const std::size_t length = utf8_sequence_length(p + i, n - i);
+    if (length != 0) {
+      i += length;
+      continue;
+    }
+    out.append(text.data() + run, i - run);
+    out += replacement_character;
+    run = ++i;
+  }
+  out.append(text.data() + run, n - run);
+}
+
+void append_json_string(std::string& out, std::string_view text) {
+  static constexpr char hex[] = "0123456789abcdef";
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const std::size_t n = text.size();
+  out += '"';
+  std::size_t run = 0;
+  std::size_t i = 0;
+  while (i < n) {
+    const unsigned char c = p[i];
+    if (!json_special[c]) {
+      ++i;
+      continue;
+    }
+    if (c >= 0x80) {
+      const std::size_t length = utf8_sequence_length(p + i, n - i);
+      if (length != 0) {  // well-formed: copied as it is
+        i += length;
+        continue;
+      }
+    }
+    out.append(text.data() + run, i - run);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      default:
+        if (c < 0x20) {
+          const char escape[] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0x0f]};
+          out.append(escape, sizeof escape);
+        } else {
+          out += replacement_character;
+        }
+    }
+    run = ++i;
+  }
+  out.append(text.data() + run, n - run);
+  out += '"';
+}
+
+void append_json_uint(std::string& out, std::uint64_t value) { append_number(out, value); }
+
+void append_json_int(std::string& out, std::int64_t value) { append_number(out, value); }
+
+void append_json_double(std::string& out, double value) {
+  if (std::isnan(value)) {
+    out += "\"NaN\"";
+  } else if (std::isinf(value)) {
+    out += value > 0 ? "\"Infinity\"" : "\"-Infinity\"";
+  } else {
+    char buffer[32];
+    const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);  // shortest round trip
+    out.append(buffer, result.ptr);
+  }
+}
+
+void append_json_quoted_uint(std::string& out, std::uint64_t value) {
+  out += '"';
+  append_number(out, value);
+  out += '"';
+}
+
+void append_json_quoted_int(std::string& out, std::int64_t value) {
+  out += '"';
+  append_number(out, value);
+  out += '"';
+}
+
+void append_json_value(std::string& out, const AttributeValue& value) {
+  std::visit(
+      [&out](const auto& v) {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, bool>) {
+          out += v ? "true" : "false";
+        } else if constexpr (std::is_same_v<T, std::int64_t>) {
+          append_json_int(out, v);
+        } else if constexpr (std::is_same_v<T, double>) {
+          append_json_double(out, v);
+        } else if constexpr (std::is_same_v<T, std::string>) {
+          append_json_string(out, v);
+        } else {
+          out += '[';
+          for (std::size_t i = 0; i < v.size(); ++i) {
+            if (i != 0) out += ',';
+            using E = typename T::value_type;
+            if constexpr (std::is_same_v<E, bool>) {
+              out += v[i] ? "true" : "false";
+            } else if constexpr (std::is_same_v<E, std::int64_t>) {
+              append_json_int(out, v[i]);
+            } else if constexpr (std::is_same_v<E, double>) {
+              append_json_double(out, v[i]);
+            } else {
+              append_json_string(out, v[i]);
+            }
+          }
+          out += ']';
+        }
+      },
+      value);
+}
+
+}  // namespace agentrace::tracing::detail

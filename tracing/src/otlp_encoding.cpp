@@ -1,0 +1,1215 @@
+#include "agentrace/tracing/otlp_encoding.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <limits>
+#include <optional>
+#include <stdexcept>
+#include <system_error>
+
+#include <nlohmann/json.hpp>
+
+#include "json_text.hpp"
+
+namespace agentrace::tracing {
+namespace {
+
+// ---- grouping: resource -> scope -> spans ----
+
+// The batch in OTLP's nesting order. Sources (resource and scope pairs) are interned, so a batch
+// holds very few distinct ones: they are told apart by a linear search that remembers its last
+// hit, and the common batch, whose spans all share one source, is used as it is.
+class Grouping {
+ public:
+  struct ScopeGroup {
+    const InstrumentationScope* scope;
+    SpanBatch spans;  // may hold null pointers, which encoders skip
+  };
+  struct ResourceGroup {
+    const Resource* resource;
+    std::vector<ScopeGroup> scopes;
+  };
+
+  // The groups point into ordered_: not copyable.
+  Grouping(const Grouping&) = delete;
+  Grouping& operator=(const Grouping&) = delete;
+  Grouping(Grouping&&) = delete;
+  Grouping& operator=(Grouping&&) = delete;
+  ~Grouping() = default;
+
+  explicit Grouping(SpanBatch batch) {
+    const SpanSource* only = nullptr;
+    bool single = true;
+    for (const SpanData* span : batch) {
+      if (span == nullptr) continue;
+      const SpanSource* source = source_of(*span);
+      if (only == nullptr) {
+        only = source;
+      } else if (source != only) {
+        single = false;
+        break;
+      }
+    }
+    if (only == nullptr) return;  // no spans
+    if (single) {
+      resources_.push_back(ResourceGroup{&only->resource, {ScopeGroup{&only->scope, batch}}});
+      return;
+    }
+    group(batch);
+  }
+
+  [[nodiscard]] const std::vector<ResourceGroup>& resources() const noexcept { return resources_; }
+
+ private:
+  static const SpanSource* source_of(const SpanData& span) noexcept {
+    return span.source != nullptr ? span.source : &SpanSource::empty();
+  }
+
+  void group(SpanBatch batch) {
+    // Distinct sources in first-seen order, and each span's source index.
+    std::vector<const SpanSource*> sources;
+    std::vector<std::uint32_t> source_index(batch.size(), 0);
+    std::size_t last = 0;
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      if (batch[i] == nullptr) continue;
+      const SpanSource* source = source_of(*batch[i]);
+      if (last >= sources.size() || sources[last] != source) {
+        const auto it = std::find(sources.begin(), sources.end(), source);
+        last = static_cast<std::size_t>(it - sources.begin());
+        if (it == sources.end()) sources.push_back(source);
+      }
+      source_index[i] = static_cast<std::uint32_t>(last);
+    }
+    // Equal values from different sources share a group: resources first, then scopes within.
+    struct Slot {
+      std::size_t resource;  // index into resources_
+      std::size_t scope;     // index into that resource's scopes
+    };
+    std::vector<Slot> slot_of(sources.size());
+    for (std::size_t s = 0; s < sources.size(); ++s) {
+      const SpanSource& source = *sources[s];
+      auto r = std::find_if(resources_.begin(), resources_.end(),
+                            [&](const ResourceGroup& g) { return *g.resource == source.resource; });
+      if (r == resources_.end()) r = resources_.insert(r, ResourceGroup{&source.resource, {}});
+      auto c = std::find_if(r->scopes.begin(), r->scopes.end(),
+                            [&](const ScopeGroup& g) { return *g.scope == source.scope; });
+      if (c == r->scopes.end()) c = r->scopes.insert(c, ScopeGroup{&source.scope, {}});
+      slot_of[s] = Slot{static_cast<std::size_t>(r - resources_.begin()), static_cast<std::size_t>(c - r->scopes.begin())};
+    }
+    // A counting sort of the spans by group keeps batch order within each group.
+    std::vector<std::size_t> offset;  // per group, in output order
+    std::vector<std::size_t> group_base(resources_.size());
+    std::size_t groups = 0;
+    for (std::size_t r = 0; r < resources_.size(); ++r) {
+      group_base[r] = groups;
+      groups += resources_[r].scopes.size();
+    }
+    auto group_of = [&](std::size_t i) {
+      const Slot& slot = slot_of[source_index[i]];
+      return group_base[slot.resource] + slot.scope;
+    };
+    std::vector<std::size_t> count(groups + 1, 0);
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      if (batch[i] != nullptr) ++count[group_of(i) + 1];
+    }
+    for (std::size_t g = 1; g <= groups; ++g) count[g] += count[g - 1];
+    ordered_.resize(count[groups]);
+    std::vector<std::size_t> next(count.begin(), count.end() - 1);
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      if (batch[i] != nullptr) ordered_[next[group_of(i)]++] = batch[i];
+    }
+    const SpanBatch all(ordered_);
+    for (std::size_t r = 0; r < resources_.size(); ++r) {
+      for (std::size_t c = 0; c < resources_[r].scopes.size(); ++c) {
+        const std::size_t g = group_base[r] + c;
+        resources_[r].scopes[c].spans = all.subspan(count[g], count[g + 1] - count[g]);
+      }
+    }
+  }
+
+  std::vector<ResourceGroup> resources_;
+  std::vector<const SpanData*> ordered_;
+};
+
+bool has_content(const Resource& resource) noexcept { return !resource.attributes.empty(); }
+bool has_content(const InstrumentationScope& scope) noexcept { return !scope.name.empty() || !scope.version.empty(); }
+bool has_content(const Status& status) noexcept {
+  return status.code != StatusCode::unset || !status.description.empty();
+}
+
+// ---- protobuf ----
+
+// Field numbers of opentelemetry-proto 1.x.
+namespace pb {
+// collector/trace/v1/trace_service.proto: ExportTraceServiceRequest
+constexpr std::uint32_t request_resource_spans = 1;
+// trace/v1/trace.proto
+constexpr std::uint32_t resource_spans_resource = 1;
+constexpr std::uint32_t resource_spans_scope_spans = 2;
+constexpr std::uint32_t scope_spans_scope = 1;
+constexpr std::uint32_t scope_spans_spans = 2;
+constexpr std::uint32_t span_trace_id = 1;
+constexpr std::uint32_t span_span_id = 2;
+constexpr std::uint32_t span_trace_state = 3;
+constexpr std::uint32_t span_parent_span_id = 4;
+constexpr std::uint32_t span_name = 5;
+constexpr std::uint32_t span_kind = 6;
+constexpr std::uint32_t span_start_time = 7;  // fixed64
+constexpr std::uint32_t span_end_time = 8;    // fixed64
+constexpr std::uint32_t span_attributes = 9;
+constexpr std::uint32_t span_dropped_attributes = 10;
+constexpr std::uint32_t span_events = 11;
+constexpr std::uint32_t span_dropped_events = 12;
+constexpr std::uint32_t span_links = 13;
+constexpr std::uint32_t span_dropped_links = 14;
+constexpr std::uint32_t span_status = 15;
+constexpr std::uint32_t span_flags = 16;  // fixed32
+constexpr std::uint32_t event_time = 1;   // fixed64
+constexpr std::uint32_t event_name = 2;
+constexpr std::uint32_t event_attributes = 3;
+constexpr std::uint32_t event_dropped_attributes = 4;
+constexpr std::uint32_t link_trace_id = 1;
+constexpr std::uint32_t link_span_id = 2;
+constexpr std::uint32_t link_trace_state = 3;
+constexpr std::uint32_t link_attributes = 4;
+constexpr std::uint32_t link_dropped_attributes = 5;
+constexpr std::uint32_t link_flags = 6;  // fixed32
+constexpr std::uint32_t status_message = 2;  // 1 is reserved
+constexpr std::uint32_t status_code = 3;
+// resource/v1/resource.proto
+constexpr std::uint32_t resource_attributes = 1;
+// common/v1/common.proto
+constexpr std::uint32_t scope_name = 1;
+constexpr std::uint32_t scope_version = 2;
+constexpr std::uint32_t key_value_key = 1;
+constexpr std::uint32_t key_value_value = 2;
+constexpr std::uint32_t any_string = 1;
+constexpr std::uint32_t any_bool = 2;
+constexpr std::uint32_t any_int = 3;
+constexpr std::uint32_t any_double = 4;  // fixed64 bits
+constexpr std::uint32_t any_array = 5;
+constexpr std::uint32_t array_values = 1;
+}  // namespace pb
+
+enum WireType : std::uint32_t { wire_varint = 0, wire_fixed64 = 1, wire_length = 2, wire_fixed32 = 5 };
+
+constexpr std::size_t max_varint = 10;
+
+constexpr std::size_t varint_size(std::uint64_t v) noexcept {
+  return 1 + static_cast<std::size_t>(std::bit_width(v | 1) - 1) / 7;
+}
+
+inline char* put_varint(char* p, std::uint64_t v) noexcept {
+  while (v >= 0x80) {
+    *p++ = static_cast<char>(v | 0x80);
+    v >>= 7;
+  }
+  *p++ = static_cast<char>(v);
+  return p;
+}
+
+template <std::size_t Bytes>
+inline char* put_fixed(char* p, std::uint64_t v) noexcept {
+  for (std::size_t i = 0; i < Bytes; ++i) p[i] = static_cast<char>(v >> (8 * i));  // little-endian
+  return p + Bytes;
+}
+
+// Writes protobuf into a std::string in one pass. A nested message's length is not known until
+// its end, so begin() leaves as many bytes as the caller expects the length varint to need and
+// end() fills them in; only when the guess was wrong does the body move (rarely: the guesses
+// fit all but very large attributes, spans and groups).
+class ProtoWriter {
+ public:
+  struct Mark {
+    std::size_t at;        // where the length goes
+    std::size_t reserved;  // bytes left for it
+  };
+
+  explicit ProtoWriter(std::string& out) : out_(out), pos_(out.size()) {}
+  ProtoWriter(const ProtoWriter&) = delete;
+  ProtoWriter& operator=(const ProtoWriter&) = delete;
+  ProtoWriter(ProtoWriter&&) = delete;
+  ProtoWriter& operator=(ProtoWriter&&) = delete;
+  // The buffer grows in large steps; what was not written is cut off here.
+  ~ProtoWriter() { out_.resize(pos_); }
+
+  void varint(std::uint32_t field, std::uint64_t value) {
+    char* p = room(2 * max_varint);
+    p = put_varint(p, field << 3 | wire_varint);
+    commit(put_varint(p, value));
+  }
+  void fixed64(std::uint32_t field, std::uint64_t value) {
+    char* p = room(max_varint + 8);
+    p = put_varint(p, field << 3 | wire_fixed64);
+    commit(put_fixed<8>(p, value));
+  }
+  void fixed32(std::uint32_t field, std::uint32_t value) {
+    char* p = room(max_varint + 4);
+    p = put_varint(p, field << 3 | wire_fixed32);
+    commit(put_fixed<4>(p, value));
+  }
+  void bytes(std::uint32_t field, const void* data, std::size_t size) {
+    char* p = room(2 * max_varint + size);
+    p = put_varint(p, field << 3 | wire_length);
+    p = put_varint(p, size);
+    if (size != 0) std::memcpy(p, data, size);
+    commit(p + size);
+  }
+  // A string field: protobuf parsers reject ill-formed UTF-8 (and with it the whole request).
+  void text(std::uint32_t field, std::string_view value) {
+    if (detail::utf8_valid(value)) {
+      bytes(field, value.data(), value.size());
+    } else {
+      scratch_.clear();
+      detail::append_utf8_sanitized(scratch_, value);
+      bytes(field, scratch_.data(), scratch_.size());
+    }
+  }
+
+  Mark begin(std::uint32_t field, std::size_t reserved) {
+    char* p = room(max_varint + reserved);
+    p = put_varint(p, field << 3 | wire_length);
+    const Mark mark{static_cast<std::size_t>(p - out_.data()), reserved};
+    pos_ = mark.at + reserved;
+    return mark;
+  }
+  void end(Mark mark) {
+    const std::size_t length = pos_ - mark.at - mark.reserved;
+    const std::size_t need = varint_size(length);
+    if (need != mark.reserved) {
+      if (need > mark.reserved) room(need - mark.reserved);
+      char* base = out_.data();
+      std::memmove(base + mark.at + need, base + mark.at + mark.reserved, length);
+      pos_ = mark.at + need + length;
+    }
+    put_varint(out_.data() + mark.at, length);
+  }
+
+ private:
+  char* room(std::size_t n) {
+    if (out_.size() - pos_ < n) {
+      // resize() rather than reserve(), so that writes go through a plain pointer; a reused
+      // string first grows into the capacity it already has.
+      out_.resize(std::max({pos_ + n, out_.capacity(), 2 * out_.size(), std::size_t{1024}}));
+    }
+    return out_.data() + pos_;
+  }
+  void commit(char* p) noexcept { pos_ = static_cast<std::size_t>(p - out_.data()); }
+
+  std::string& out_;
+  std::size_t pos_;       // the end of what was written; out_ may be longer
+  std::string scratch_;  // sanitised copies of ill-formed strings
+};
+
+template <typename T>
+void write_scalar(ProtoWriter& w, const T& v) {
+  if constexpr (std::is_same_v<T, bool>) {
+    w.varint(pb::any_bool, v ? 1 : 0);
+  } else if constexpr (std::is_same_v<T, std::int64_t>) {
+    w.varint(pb::any_int, static_cast<std::uint64_t>(v));  // int64: negative numbers take 10 bytes
+  } else if constexpr (std::is_same_v<T, double>) {
+    w.fixed64(pb::any_double, std::bit_cast<std::uint64_t>(v));
+  } else {
+    w.text(pb::any_string, v);
+  }
+}
+
+void write_any_value(ProtoWriter& w, std::uint32_t field, const AttributeValue& value) {
+  const auto any = w.begin(field, 1);
+  std::visit(
+      [&w](const auto& v) {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, bool> || std::is_same_v<T, std::int64_t> || std::is_same_v<T, double> ||
+                      std::is_same_v<T, std::string>) {
+          write_scalar(w, v);
+        } else {
+          const auto array = w.begin(pb::any_array, 1);
+          for (std::size_t i = 0; i < v.size(); ++i) {
+            const auto element = w.begin(pb::array_values, 1);
+            if constexpr (std::is_same_v<T, std::vector<bool>>) {
+              write_scalar(w, static_cast<bool>(v[i]));  // a vector<bool> element is a proxy
+            } else {
+              write_scalar(w, v[i]);
+            }
+            w.end(element);
+          }
+          w.end(array);
+        }
+      },
+      value);
+  w.end(any);
+}
+
+void write_key_values(ProtoWriter& w, std::uint32_t field, const Attributes& attributes) {
+  for (const Attribute& a : attributes) {
+    const auto key_value = w.begin(field, 1);
+    w.text(pb::key_value_key, a.key);
+    write_any_value(w, pb::key_value_value, a.value);
+    w.end(key_value);
+  }
+}
+
+void write_span(ProtoWriter& w, const SpanData& s) {
+  const auto span = w.begin(pb::scope_spans_spans, 2);
+  w.bytes(pb::span_trace_id, s.trace_id.bytes().data(), TraceId::size);
+  w.bytes(pb::span_span_id, s.span_id.bytes().data(), SpanId::size);
+  if (!s.trace_state.empty()) w.text(pb::span_trace_state, s.trace_state);
+  if (s.parent_span_id.valid()) w.bytes(pb::span_parent_span_id, s.parent_span_id.bytes().data(), SpanId::size);
+  if (!s.name.empty()) w.text(pb::span_name, s.name);
+  w.varint(pb::span_kind, static_cast<std::uint64_t>(s.kind));
+  if (s.start_unix_ns != 0) w.fixed64(pb::span_start_time, s.start_unix_ns);
+  if (s.end_unix_ns != 0) w.fixed64(pb::span_end_time, s.end_unix_ns);
+  write_key_values(w, pb::span_attributes, s.attributes);
+  if (s.dropped_attributes_count != 0) w.varint(pb::span_dropped_attributes, s.dropped_attributes_count);
+  for (const Event& e : s.events) {
+    const auto event = w.begin(pb::span_events, 1);
+    if (e.time_unix_ns != 0) w.fixed64(pb::event_time, e.time_unix_ns);
+    if (!e.name.empty()) w.text(pb::event_name, e.name);
+    write_key_values(w, pb::event_attributes, e.attributes);
+    if (e.dropped_attributes_count != 0) w.varint(pb::event_dropped_attributes, e.dropped_attributes_count);
+    w.end(event);
+  }
+  if (s.dropped_events_count != 0) w.varint(pb::span_dropped_events, s.dropped_events_count);
+  for (const Link& l : s.links) {
+    const auto link = w.begin(pb::span_links, 1);
+    w.bytes(pb::link_trace_id, l.context.trace_id.bytes().data(), TraceId::size);
+    w.bytes(pb::link_span_id, l.context.span_id.bytes().data(), SpanId::size);
+    if (!l.context.trace_state.empty()) w.text(pb::link_trace_state, l.context.trace_state);
+    write_key_values(w, pb::link_attributes, l.attributes);
+    if (l.dropped_attributes_count != 0) w.varint(pb::link_dropped_attributes, l.dropped_attributes_count);
+    w.fixed32(pb::link_flags, otlp_link_flags(l));
+    w.end(link);
+  }
+  if (s.dropped_links_count != 0) w.varint(pb::span_dropped_links, s.dropped_links_count);
+  if (has_content(s.status)) {
+    const auto status = w.begin(pb::span_status, 1);
+    if (!s.status.description.empty()) w.text(pb::status_message, s.status.description);
+    if (s.status.code != StatusCode::unset) w.varint(pb::status_code, static_cast<std::uint64_t>(s.status.code));
+    w.end(status);
+  }
+  w.fixed32(pb::span_flags, otlp_span_flags(s));
+  w.end(span);
+}
+
+// ---- OTLP/JSON ----
+
+void json_hex(std::string& out, std::string_view key, const TraceId& id) {
+  detail::append_key(out, key);
+  out += '"';
+  id.append_hex(out);
+  out += '"';
+}
+
+void json_hex(std::string& out, std::string_view key, const SpanId& id) {
+  detail::append_key(out, key);
+  out += '"';
+  id.append_hex(out);
+  out += '"';
+}
+
+void json_text(std::string& out, std::string_view key, std::string_view value) {
+  if (value.empty()) return;
+  detail::append_key(out, key);
+  detail::append_json_string(out, value);
+}
+
+void json_count(std::string& out, std::string_view key, std::uint32_t value) {
+  if (value == 0) return;
+  detail::append_key(out, key);
+  detail::append_json_uint(out, value);
+}
+
+void json_time(std::string& out, std::string_view key, std::uint64_t value) {
+  if (value == 0) return;
+  detail::append_key(out, key);
+  detail::append_json_quoted_uint(out, value);
+}
+
+template <typename T>
+void json_scalar(std::string& out, const T& v) {
+  if constexpr (std::is_same_v<T, bool>) {
+    out += v ? "{\"boolValue\":true}" : "{\"boolValue\":false}";
+  } else if constexpr (std::is_same_v<T, std::int64_t>) {
+    out += "{\"intValue\":";
+    detail::append_json_quoted_int(out, v);
+    out += '}';
+  } else if constexpr (std::is_same_v<T, double>) {
+    out += "{\"doubleValue\":";
+    detail::append_json_double(out, v);  // NaN and infinities as the mapping's strings
+    out += '}';
+  } else {
+    out += "{\"stringValue\":";
+    detail::append_json_string(out, v);
+    out += '}';
+  }
+}
+
+void json_any_value(std::string& out, const AttributeValue& value) {
+  std::visit(
+      [&out](const auto& v) {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, bool> || std::is_same_v<T, std::int64_t> || std::is_same_v<T, double> ||
+                      std::is_same_v<T, std::string>) {
+          json_scalar(out, v);
+        } else {
+          out += "{\"arrayValue\":{";
+          if (!v.empty()) {
+            out += "\"values\":[";
+            for (std::size_t i = 0; i < v.size(); ++i) {
+              if (i != 0) out += ',';
+              if constexpr (std::is_same_v<T, std::vector<bool>>) {
+                json_scalar(out, static_cast<bool>(v[i]));
+              } else {
+                json_scalar(out, v[i]);
+              }
+            }
+            out += ']';
+          }
+          out += "}}";
+        }
+      },
+      value);
+}
+
+void json_key_values(std::string& out, std::string_view key, const Attributes& attributes) {
+  if (attributes.empty()) return;
+  detail::append_key(out, key);
+  out += '[';
+  for (const Attribute& a : attributes) {
+    detail::append_separator(out);
+    out += "{\"key\":";
+    detail::append_json_string(out, a.key);
+    out += ",\"value\":";
+    json_any_value(out, a.value);
+    out += '}';
+  }
+  out += ']';
+}
+
+void json_span(std::string& out, const SpanData& s) {
+  detail::append_separator(out);
+  out += '{';
+  json_hex(out, "traceId", s.trace_id);
+  json_hex(out, "spanId", s.span_id);
+  json_text(out, "traceState", s.trace_state);
+  if (s.parent_span_id.valid()) json_hex(out, "parentSpanId", s.parent_span_id);
+  json_text(out, "name", s.name);
+  detail::append_key(out, "kind");
+  detail::append_json_uint(out, static_cast<std::uint64_t>(s.kind));
+  json_time(out, "startTimeUnixNano", s.start_unix_ns);
+  json_time(out, "endTimeUnixNano", s.end_unix_ns);
+  json_key_values(out, "attributes", s.attributes);
+  json_count(out, "droppedAttributesCount", s.dropped_attributes_count);
+  if (!s.events.empty()) {
+    detail::append_key(out, "events");
+    out += '[';
+    for (const Event& e : s.events) {
+      detail::append_separator(out);
+      out += '{';
+      json_time(out, "timeUnixNano", e.time_unix_ns);
+      json_text(out, "name", e.name);
+      json_key_values(out, "attributes", e.attributes);
+      json_count(out, "droppedAttributesCount", e.dropped_attributes_count);
+      out += '}';
+    }
+    out += ']';
+  }
+  json_count(out, "droppedEventsCount", s.dropped_events_count);
+  if (!s.links.empty()) {
+    detail::append_key(out, "links");
+    out += '[';
+    for (const Link& l : s.links) {
+      detail::append_separator(out);
+      out += '{';
+      json_hex(out, "traceId", l.context.trace_id);
+      json_hex(out, "spanId", l.context.span_id);
+      json_text(out, "traceState", l.context.trace_state);
+      json_key_values(out, "attributes", l.attributes);
+      json_count(out, "droppedAttributesCount", l.dropped_attributes_count);
+      json_count(out, "flags", otlp_link_flags(l));
+      out += '}';
+    }
+    out += ']';
+  }
+  json_count(out, "droppedLinksCount", s.dropped_links_count);
+  if (has_content(s.status)) {
+    detail::append_key(out, "status");
+    out += '{';
+    json_text(out, "message", s.status.description);
+    json_count(out, "code", static_cast<std::uint32_t>(s.status.code));
+    out += '}';
+  }
+  json_count(out, "flags", otlp_span_flags(s));
+  out += '}';
+}
+
+// ---- reading OTLP/JSON ----
+
+using Json = nlohmann::json;
+
+[[noreturn]] void fail(const std::string& field, const std::string& problem) {
+  throw std::invalid_argument(field + ": " + problem);
+}
+
+// The member under its lowerCamelCase name or, as the protobuf JSON mapping also allows, its
+// proto field name.
+const Json* member(const Json& object, const char* camel, const char* snake = nullptr) {
+  auto it = object.find(camel);
+  if (it != object.end() && !it->is_null()) return &*it;
+  if (snake != nullptr) {
+    it = object.find(snake);
+    if (it != object.end() && !it->is_null()) return &*it;
+  }
+  return nullptr;
+}
+
+void check_object(const Json& v, const std::string& field) {
+  if (!v.is_object()) fail(field, std::string("expected an object, got ") + v.type_name());
+}
+
+void check_array(const Json& v, const std::string& field) {
+  if (!v.is_array()) fail(field, std::string("expected an array, got ") + v.type_name());
+}
+
+std::string read_string(const Json& v, const std::string& field) {
+  if (!v.is_string()) fail(field, std::string("expected a string, got ") + v.type_name());
+  return v.get<std::string>();
+}
+
+// 64-bit integers: decimal strings (the mapping) or plain numbers (what lenient receivers take).
+template <typename T>
+T read_integer(const Json& v, const std::string& field) {
+  if (v.is_number_unsigned()) {
+    const auto n = v.get<std::uint64_t>();
+    if (n > static_cast<std::uint64_t>(std::numeric_limits<T>::max())) fail(field, "out of range");
+    return static_cast<T>(n);
+  }
+  if (v.is_number_integer()) {
+    const auto n = v.get<std::int64_t>();
+    if (n < 0 && std::is_unsigned_v<T>) fail(field, "must not be negative");
+    return static_cast<T>(n);
+  }
+  if (v.is_number_float()) {
+    const double d = v.get<double>();
+    // 2^63 and 2^64 are exact doubles; a double at or above them does not fit.
+    constexpr double limit = std::is_unsigned_v<T> ? 18446744073709551616.0 : 9223372036854775808.0;
+    const double low = std::is_unsigned_v<T> ? 0.0 : -limit;
+    if (!(d >= low && d < limit) || std::trunc(d) != d) fail(field, "expected an integer, got " + v.dump());
+    return static_cast<T>(d);
+  }
+  if (v.is_string()) {
+    const auto& text = v.get_ref<const std::string&>();
+    T n{};
+    const auto result = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (result.ec != std::errc{} || result.ptr != text.data() + text.size() || text.empty()) {
+      fail(field, "expected an integer, got \"" + text + "\"");
+    }
+    return n;
+  }
+  fail(field, std::string("expected an integer, got ") + v.type_name());
+}
+
+std::uint32_t read_u32(const Json& v, const std::string& field) {
+  const auto n = read_integer<std::uint64_t>(v, field);
+  if (n > std::numeric_limits<std::uint32_t>::max()) fail(field, "out of range for 32 bits");
+  return static_cast<std::uint32_t>(n);
+}
+
+double read_double(const Json& v, const std::string& field) {
+  if (v.is_number()) return v.get<double>();
+  if (v.is_string()) {
+    const auto& text = v.get_ref<const std::string&>();
+    if (text == "NaN") return std::numeric_limits<double>::quiet_NaN();
+    if (text == "Infinity") return std::numeric_limits<double>::infinity();
+    if (text == "-Infinity") return -std::numeric_limits<double>::infinity();
+    double d = 0;
+    const auto result = std::from_chars(text.data(), text.data() + text.size(), d);
+    if (result.ec == std::errc{} && result.ptr == text.data() + text.size() && !text.empty()) return d;
+  }
+  fail(field, "expected a number, got " + v.dump());
+}
+
+int hex_digit(char c) noexcept {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+int base64_digit(char c) noexcept {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '+' || c == '-') return 62;  // standard and URL-safe alphabets
+  if (c == '/' || c == '_') return 63;
+  return -1;
+}
+
+// Hex is the mapping's rule for ids; base64 (the protobuf JSON default for bytes) is what some
+// early writers produced, and its length tells it apart.
+template <std::size_t N>
+bool decode_id(std::string_view text, std::array<std::uint8_t, N>& out) {
+  if (text.size() == 2 * N) {
+    for (std::size_t i = 0; i < N; ++i) {
+      const int hi = hex_digit(text[2 * i]);
+      const int lo = hex_digit(text[2 * i + 1]);
+      if (hi < 0 || lo < 0) return false;
+      out[i] = static_cast<std::uint8_t>(hi << 4 | lo);
+    }
+    return true;
+  }
+  while (!text.empty() && text.back() == '=') text.remove_suffix(1);
+  if (text.size() != (4 * N + 2) / 3) return false;
+  std::uint32_t bits = 0;
+  int have = 0;
+  std::size_t n = 0;
+  for (char c : text) {
+    const int d = base64_digit(c);
+    if (d < 0) return false;
+    bits = bits << 6 | static_cast<std::uint32_t>(d);
+    have += 6;
+    if (have >= 8) {
+      have -= 8;
+      if (n == N) return false;
+      out[n++] = static_cast<std::uint8_t>(bits >> have);
+    }
+  }
+  return n == N;
+}
+
+template <typename Id>
+Id read_id(const Json& v, const std::string& field) {
+  const std::string text = read_string(v, field);
+  if (text.empty()) return Id{};  // proto3's empty bytes: no id
+  std::array<std::uint8_t, Id::size> bytes{};
+  if (!decode_id(text, bytes)) {
+    fail(field, "expected " + std::to_string(2 * Id::size) + " hex digits, got \"" + text + "\"");
+  }
+  return Id(bytes);
+}
+
+// Enums: the integer (the mapping's rule) or the enumerator's name. Unknown numbers read as the
+// default, as proto3's open enums allow.
+SpanKind read_kind(const Json& v, const std::string& field) {
+  static constexpr std::string_view names[] = {"SPAN_KIND_UNSPECIFIED", "SPAN_KIND_INTERNAL", "SPAN_KIND_SERVER",
+                                               "SPAN_KIND_CLIENT", "SPAN_KIND_PRODUCER", "SPAN_KIND_CONSUMER"};
+  std::uint64_t n = 0;
+  if (v.is_string()) {
+    const auto& text = v.get_ref<const std::string&>();
+    const auto it = std::find(std::begin(names), std::end(names), text);
+    if (it == std::end(names)) fail(field, "unknown span kind \"" + text + "\"");
+    n = static_cast<std::uint64_t>(it - std::begin(names));
+  } else {
+    n = read_integer<std::uint64_t>(v, field);
+  }
+  return n >= 1 && n <= 5 ? static_cast<SpanKind>(n) : SpanKind::internal;
+}
+
+StatusCode read_status_code(const Json& v, const std::string& field) {
+  static constexpr std::string_view names[] = {"STATUS_CODE_UNSET", "STATUS_CODE_OK", "STATUS_CODE_ERROR"};
+  std::uint64_t n = 0;
+  if (v.is_string()) {
+    const auto& text = v.get_ref<const std::string&>();
+    const auto it = std::find(std::begin(names), std::end(names), text);
+    if (it == std::end(names)) fail(field, "unknown status code \"" + text + "\"");
+    n = static_cast<std::uint64_t>(it - std::begin(names));
+  } else {
+    n = read_integer<std::uint64_t>(v, field);
+  }
+  return n <= 2 ? static_cast<StatusCode>(n) : StatusCode::unset;
+}
+
+// An AnyValue as plain JSON: how maps, bytes and nested arrays, which attributes cannot hold,
+// are kept (as the text of this JSON).
+Json plain_json(const Json& any, const std::string& field);
+
+std::optional<AttributeValue> read_scalar(const Json& any, const std::string& field, bool nested_ok) {
+  check_object(any, field);
+  if (const Json* s = member(any, "stringValue", "string_value")) return read_string(*s, field + ".stringValue");
+  if (const Json* b = member(any, "boolValue", "bool_value")) {
+    if (!b->is_boolean()) fail(field + ".boolValue", std::string("expected true or false, got ") + b->type_name());
+    return b->get<bool>();
+  }
+  if (const Json* i = member(any, "intValue", "int_value")) return read_integer<std::int64_t>(*i, field + ".intValue");
+  if (const Json* d = member(any, "doubleValue", "double_value")) return read_double(*d, field + ".doubleValue");
+  if (const Json* y = member(any, "bytesValue", "bytes_value")) return read_string(*y, field + ".bytesValue");
+  if (member(any, "kvlistValue", "kvlist_value") != nullptr || (nested_ok && member(any, "arrayValue", "array_value"))) {
+    return plain_json(any, field).dump();
+  }
+  return std::nullopt;
+}
+
+Json plain_json(const Json& any, const std::string& field) {
+  if (const Json* a = member(any, "arrayValue", "array_value")) {
+    check_object(*a, field + ".arrayValue");
+    Json out = Json::array();
+    if (const Json* values = member(*a, "values")) {
+      check_array(*values, field + ".arrayValue.values");
+      for (std::size_t i = 0; i < values->size(); ++i) {
+        out.push_back(plain_json(values->at(i), field + ".arrayValue.values[" + std::to_string(i) + "]"));
+      }
+    }
+    return out;
+  }
+  if (const Json* m = member(any, "kvlistValue", "kvlist_value")) {
+    check_object(*m, field + ".kvlistValue");
+    Json out = Json::object();
+    if (const Json* values = member(*m, "values")) {
+      check_array(*values, field + ".kvlistValue.values");
+      for (std::size_t i = 0; i < values->size(); ++i) {
+        const std::string at = field + ".kvlistValue.values[" + std::to_string(i) + "]";
+        const Json& kv = values->at(i);
+        check_object(kv, at);
+        const Json* key = member(kv, "key");
+        if (key == nullptr) fail(at + ".key", "missing");
+        const Json* value = member(kv, "value");
+        out[read_string(*key, at + ".key")] = value != nullptr ? plain_json(*value, at + ".value") : Json();
+      }
+    }
+    return out;
+  }
+  const auto scalar = read_scalar(any, field, false);
+  if (!scalar) return Json();
+  return std::visit(
+      [](const auto& v) -> Json {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, double>) {
+          return std::isfinite(v) ? Json(v) : Json(std::isnan(v) ? "NaN" : (v > 0 ? "Infinity" : "-Infinity"));
+        } else if constexpr (std::is_same_v<T, bool> || std::is_same_v<T, std::int64_t> || std::is_same_v<T, std::string>) {
+          return Json(v);
+        } else {
+          return Json();  // scalars only here
+        }
+      },
+      *scalar);
+}
+
+// An array attribute keeps its element type when every element has it (ints and doubles mixed
+// read as doubles); any other mixture reads as strings.
+AttributeValue read_array(const Json& array, const std::string& field) {
+  check_object(array, field);
+  std::vector<AttributeValue> items;
+  if (const Json* values = member(array, "values")) {
+    check_array(*values, field + ".values");
+    for (std::size_t i = 0; i < values->size(); ++i) {
+      const std::string at = field + ".values[" + std::to_string(i) + "]";
+      auto item = read_scalar(values->at(i), at, true);
+      items.push_back(item ? std::move(*item) : AttributeValue{std::string{}});
+    }
+  }
+  auto all = [&](auto predicate) { return std::all_of(items.begin(), items.end(), predicate); };
+  auto holds = [](std::size_t index) { return [index](const AttributeValue& v) { return v.index() == index; }; };
+  if (items.empty()) return std::vector<std::string>{};
+  if (all(holds(0))) {
+    std::vector<bool> out;
+    for (const auto& v : items) out.push_back(std::get<bool>(v));
+    return out;
+  }
+  if (all(holds(1))) {
+    std::vector<std::int64_t> out;
+    for (const auto& v : items) out.push_back(std::get<std::int64_t>(v));
+    return out;
+  }
+  if (all([](const AttributeValue& v) { return v.index() == 1 || v.index() == 2; })) {
+    std::vector<double> out;
+    for (const auto& v : items) {
+      out.push_back(v.index() == 1 ? static_cast<double>(std::get<std::int64_t>(v)) : std::get<double>(v));
+    }
+    return out;
+  }
+  std::vector<std::string> out;
+  for (const auto& v : items) out.push_back(v.index() == 3 ? std::get<std::string>(v) : to_display_string(v));
+  return out;
+}
+
+Attributes read_attributes(const Json& object, const std::string& prefix) {
+  Attributes out;
+  const Json* list = member(object, "attributes");
+  if (list == nullptr) return out;
+  const std::string field = prefix + "attributes";
+  check_array(*list, field);
+  out.reserve(list->size());
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    const std::string at = field + "[" + std::to_string(i) + "]";
+    const Json& kv = list->at(i);
+    check_object(kv, at);
+    const Json* key = member(kv, "key");
+    if (key == nullptr) fail(at + ".key", "missing");
+    const Json* value = member(kv, "value");
+    if (value == nullptr) continue;  // an empty value has no type to keep
+    std::optional<AttributeValue> v;
+    if (const Json* array = member(*value, "arrayValue", "array_value")) {
+      v = read_array(*array, at + ".value.arrayValue");
+    } else {
+      v = read_scalar(*value, at + ".value", false);
+    }
+    if (!v) continue;
+    out.emplace_back(read_string(*key, at + ".key"), std::move(*v));
+  }
+  return out;
+}
+
+std::uint32_t optional_u32(const Json& object, const char* camel, const char* snake, const std::string& prefix) {
+  const Json* v = member(object, camel, snake);
+  return v != nullptr ? read_u32(*v, prefix + camel) : 0;
+}
+
+void apply_flags(std::uint32_t flags, TraceFlags& trace_flags, bool& remote) {
+  trace_flags.value = static_cast<std::uint8_t>(flags & 0xFF);
+  remote = (flags & otlp_flag_has_is_remote) != 0 && (flags & otlp_flag_is_remote) != 0;
+}
+
+template <typename T, typename ReadOne>
+std::vector<T> read_list(const Json& object, const char* key, const std::string& prefix, ReadOne read_one) {
+  std::vector<T> out;
+  const Json* list = member(object, key);
+  if (list == nullptr) return out;
+  check_array(*list, prefix + key);
+  out.reserve(list->size());
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    out.push_back(read_one(list->at(i), prefix + key + "[" + std::to_string(i) + "]"));
+  }
+  return out;
+}
+
+SpanData read_span(const Json& j, const std::string& field, const SpanSource* source) {
+  check_object(j, field);
+  const std::string p = field + ".";
+  SpanData s;
+  const Json* trace_id = member(j, "traceId", "trace_id");
+  const Json* span_id = member(j, "spanId", "span_id");
+  if (trace_id == nullptr) fail(p + "traceId", "missing");
+  if (span_id == nullptr) fail(p + "spanId", "missing");
+  s.trace_id = read_id<TraceId>(*trace_id, p + "traceId");
+  s.span_id = read_id<SpanId>(*span_id, p + "spanId");
+  if (!s.trace_id.valid()) fail(p + "traceId", "an empty or all-zero id is invalid");
+  if (!s.span_id.valid()) fail(p + "spanId", "an empty or all-zero id is invalid");
+  if (const Json* v = member(j, "traceState", "trace_state")) s.trace_state = read_string(*v, p + "traceState");
+  if (const Json* v = member(j, "parentSpanId", "parent_span_id")) {
+    s.parent_span_id = read_id<SpanId>(*v, p + "parentSpanId");
+  }
+  if (const Json* v = member(j, "flags")) apply_flags(read_u32(*v, p + "flags"), s.flags, s.parent_remote);
+  if (const Json* v = member(j, "name")) s.name = read_string(*v, p + "name");
+  if (const Json* v = member(j, "kind")) s.kind = read_kind(*v, p + "kind");
+  if (const Json* v = member(j, "startTimeUnixNano", "start_time_unix_nano")) {
+    s.start_unix_ns = read_integer<std::uint64_t>(*v, p + "startTimeUnixNano");
+  }
+  if (const Json* v = member(j, "endTimeUnixNano", "end_time_unix_nano")) {
+    s.end_unix_ns = read_integer<std::uint64_t>(*v, p + "endTimeUnixNano");
+  }
+  s.attributes = read_attributes(j, p);
+  s.dropped_attributes_count = optional_u32(j, "droppedAttributesCount", "dropped_attributes_count", p);
+  s.events = read_list<Event>(j, "events", p, [](const Json& e, const std::string& at) {
+    check_object(e, at);
+    const std::string ep = at + ".";
+    Event event;
+    if (const Json* v = member(e, "timeUnixNano", "time_unix_nano")) {
+      event.time_unix_ns = read_integer<std::uint64_t>(*v, ep + "timeUnixNano");
+    }
+    if (const Json* v = member(e, "name")) event.name = read_string(*v, ep + "name");
+    event.attributes = read_attributes(e, ep);
+    event.dropped_attributes_count = optional_u32(e, "droppedAttributesCount", "dropped_attributes_count", ep);
+    return event;
+  });
+  s.dropped_events_count = optional_u32(j, "droppedEventsCount", "dropped_events_count", p);
+  s.links = read_list<Link>(j, "links", p, [](const Json& l, const std::string& at) {
+    check_object(l, at);
+    const std::string lp = at + ".";
+    Link link;
+    if (const Json* v = member(l, "traceId", "trace_id")) link.context.trace_id = read_id<TraceId>(*v, lp + "traceId");
+    if (const Json* v = member(l, "spanId", "span_id")) link.context.span_id = read_id<SpanId>(*v, lp + "spanId");
+    if (const Json* v = member(l, "traceState", "trace_state")) {
+      link.context.trace_state = read_string(*v, lp + "traceState");
+    }
+    link.attributes = read_attributes(l, lp);
+    link.dropped_attributes_count = optional_u32(l, "droppedAttributesCount", "dropped_attributes_count", lp);
+    if (const Json* v = member(l, "flags")) {
+      apply_flags(read_u32(*v, lp + "flags"), link.context.flags, link.context.remote);
+    }
+    return link;
+  });
+  s.dropped_links_count = optional_u32(j, "droppedLinksCount", "dropped_links_count", p);
+  if (const Json* st = member(j, "status")) {
+    check_object(*st, p + "status");
+    if (const Json* v = member(*st, "message")) s.status.description = read_string(*v, p + "status.message");
+    if (const Json* v = member(*st, "code")) s.status.code = read_status_code(*v, p + "status.code");
+  }
+  s.source = source;
+  return s;
+}
+
+const SpanSource* read_source(Resource resource, InstrumentationScope scope) {
+  // Spans written without a resource or scope point at the shared empty source, so that a span
+  // read back compares equal to the one that was written.
+  if (resource == Resource{} && scope == InstrumentationScope{}) return &SpanSource::empty();
+  return &SpanSource::intern(std::move(resource), std::move(scope));
+}
+
+void read_request(const Json& request, std::vector<SpanData>& out) {
+  if (!request.is_object()) fail("request", std::string("expected a JSON object, got ") + request.type_name());
+  const Json* list = member(request, "resourceSpans", "resource_spans");
+  if (list == nullptr) return;
+  check_array(*list, "resourceSpans");
+  for (std::size_t r = 0; r < list->size(); ++r) {
+    const std::string rp = "resourceSpans[" + std::to_string(r) + "]";
+    const Json& resource_spans = list->at(r);
+    check_object(resource_spans, rp);
+    Resource resource;
+    if (const Json* res = member(resource_spans, "resource")) {
+      check_object(*res, rp + ".resource");
+      resource.attributes = read_attributes(*res, rp + ".resource.");
+    }
+    const char* scope_key = "scopeSpans";
+    const Json* scopes = member(resource_spans, "scopeSpans", "scope_spans");
+    if (scopes == nullptr) {  // before opentelemetry-proto 0.15
+      scope_key = "instrumentationLibrarySpans";
+      scopes = member(resource_spans, "instrumentationLibrarySpans", "instrumentation_library_spans");
+    }
+    if (scopes == nullptr) continue;
+    check_array(*scopes, rp + "." + scope_key);
+    for (std::size_t c = 0; c < scopes->size(); ++c) {
+      const std::string cp = rp + "." + scope_key + "[" + std::to_string(c) + "]";
+      const Json& scope_spans = scopes->at(c);
+      check_object(scope_spans, cp);
+      InstrumentationScope scope;
+      const Json* sc = member(scope_spans, "scope");
+      if (sc == nullptr) sc = member(scope_spans, "instrumentationLibrary", "instrumentation_library");
+      if (sc != nullptr) {
+        check_object(*sc, cp + ".scope");
+        if (const Json* v = member(*sc, "name")) scope.name = read_string(*v, cp + ".scope.name");
+        if (const Json* v = member(*sc, "version")) scope.version = read_string(*v, cp + ".scope.version");
+      }
+      const SpanSource* source = read_source(resource, std::move(scope));
+      const Json* spans = member(scope_spans, "spans");
+      if (spans == nullptr) continue;
+      check_array(*spans, cp + ".spans");
+      for (std::size_t i = 0; i < spans->size(); ++i) {
+        out.push_back(read_span(spans->at(i), cp + ".spans[" + std::to_string(i) + "]", source));
+      }
+    }
+  }
+}
+
+Json parse_json(std::string_view text) {
+  try {
+    return Json::parse(text.begin(), text.end());
+  } catch (const Json::parse_error& e) {
+    // nlohmann's text starts "[json.exception.parse_error.101] parse error at line 1, column N: ".
+    std::string_view what = e.what();
+    const auto column = what.find("column ");
+    const auto reason = column == std::string_view::npos ? column : what.find(": ", column);
+    if (reason != std::string_view::npos) what.remove_prefix(reason + 2);
+    throw std::invalid_argument("not valid JSON at byte " + std::to_string(e.byte) + ": " + std::string(what));
+  }
+}
+
+bool is_blank(std::string_view text) noexcept {
+  return text.find_first_not_of(" \t\r\n\f\v") == std::string_view::npos;
+}
+
+}  // namespace
+
+std::uint32_t otlp_span_flags(const SpanData& span) noexcept {
+  return span.flags.value | otlp_flag_has_is_remote | (span.parent_remote ? otlp_flag_is_remote : 0u);
+}
+
+std::uint32_t otlp_link_flags(const Link& link) noexcept {
+  return link.context.flags.value | otlp_flag_has_is_remote | (link.context.remote ? otlp_flag_is_remote : 0u);
+}
+
+void append_otlp_protobuf(SpanBatch spans, std::string& out) {
+  const Grouping grouping(spans);
+  ProtoWriter w(out);
+  for (const auto& resource_group : grouping.resources()) {
+    const auto resource_spans = w.begin(pb::request_resource_spans, 3);
+    if (has_content(*resource_group.resource)) {
+      const auto resource = w.begin(pb::resource_spans_resource, 2);
+      write_key_values(w, pb::resource_attributes, resource_group.resource->attributes);
+      w.end(resource);
+    }
+    for (const auto& scope_group : resource_group.scopes) {
+      const auto scope_spans = w.begin(pb::resource_spans_scope_spans, 3);
+      if (has_content(*scope_group.scope)) {
+        const auto scope = w.begin(pb::scope_spans_scope, 1);
+        if (!scope_group.scope->name.empty()) w.text(pb::scope_name, scope_group.scope->name);
+        if (!scope_group.scope->version.empty()) w.text(pb::scope_version, scope_group.scope->version);
+        w.end(scope);
+      }
+      for (const SpanData* span : scope_group.spans) {
+        if (span != nullptr) write_span(w, *span);
+      }
+      w.end(scope_spans);
+    }
+    w.end(resource_spans);
+  }
+}
+
+void append_otlp_json(SpanBatch spans, std::string& out) {
+  const Grouping grouping(spans);
+  // The writers decide on separators by the character before them; start a fresh object even
+  // when `out` already ends in a bracket of its own.
+  out += '{';
+  if (!grouping.resources().empty()) {
+    out += "\"resourceSpans\":[";
+    for (const auto& resource_group : grouping.resources()) {
+      detail::append_separator(out);
+      out += '{';
+      if (has_content(*resource_group.resource)) {
+        out += "\"resource\":{";
+        json_key_values(out, "attributes", resource_group.resource->attributes);
+        out += '}';
+      }
+      detail::append_key(out, "scopeSpans");
+      out += '[';
+      for (const auto& scope_group : resource_group.scopes) {
+        detail::append_separator(out);
+        out += '{';
+        if (has_content(*scope_group.scope)) {
+          out += "\"scope\":{";
+          json_text(out, "name", scope_group.scope->name);
+          json_text(out, "version", scope_group.scope->version);
+          out += '}';
+        }
+        detail::append_key(out, "spans");
+        out += '[';
+        for (const SpanData* span : scope_group.spans) {
+          if (span != nullptr) json_span(out, *span);
+        }
+        out += "]}";
+      }
+      out += "]}";
+    }
+    out += ']';
+  }
+  out += '}';
+}
+
+std::string to_otlp_protobuf(std::span<const SpanData> spans) {
+  std::vector<const SpanData*> pointers;
+  pointers.reserve(spans.size());
+  for (const SpanData& s : spans) pointers.push_back(&s);
+  std::string out;
+  append_otlp_protobuf(pointers, out);
+  return out;
+}
+
+std::string to_otlp_json(std::span<const SpanData> spans) {
+  std::vector<const SpanData*> pointers;
+  pointers.reserve(spans.size());
+  for (const SpanData& s : spans) pointers.push_back(&s);
+  std::string out;
+  append_otlp_json(pointers, out);
+  return out;
+}
+
+std::vector<SpanData> from_otlp_json(std::string_view json) {
+  const Json request = parse_json(json);
+  std::vector<SpanData> out;
+  read_request(request, out);
+  return out;
+}
+
+JsonlReadResult read_otlp_json(std::istream& in) {
+  std::string text(std::istreambuf_iterator<char>(in), {});
+  if (text.starts_with("\xEF\xBB\xBF")) text.erase(0, 3);  // editors' byte order mark
+  JsonlReadResult result;
+  if (is_blank(text)) return result;
+
+  // One document, pretty-printed or on one line.
+  const Json whole = Json::parse(text, nullptr, false);
+  if (!whole.is_discarded()) {
+    try {
+      read_request(whole, result.spans);
+    } catch (const std::exception& e) {
+      result.spans.clear();
+      result.errors.push_back(JsonlError{1, e.what()});
+    }
+    return result;
+  }
+
+  // Several lines that are each a document (the file exporters' format), or one broken document.
+  std::size_t first_line_end = 0;
+  std::size_t first_line_start = 0;
+  for (std::size_t at = 0; at < text.size();) {
+    const std::size_t end = std::min(text.find('\n', at), text.size());
+    if (!is_blank(std::string_view(text).substr(at, end - at))) {
+      first_line_start = at;
+      first_line_end = end;
+      break;
+    }
+    at = end + 1;
+  }
+  const std::string_view first = std::string_view(text).substr(first_line_start, first_line_end - first_line_start);
+  if (Json::parse(first, nullptr, false).is_discarded()) {
+    try {
+      parse_json(text);
+    } catch (const std::exception& e) {
+      // The line of the byte nlohmann stopped at.
+      const std::string_view what = e.what();
+      std::size_t line = 1;
+      const auto at = what.find("at byte ");
+      if (at != std::string_view::npos) {
+        std::size_t byte = 0;
+        std::from_chars(what.data() + at + 8, what.data() + what.size(), byte);
+        line += static_cast<std::size_t>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(
+                                                                                   std::min(byte, text.size())),
+                                                    '\n'));
+      }
+      result.errors.push_back(JsonlError{line, e.what()});
+    }
+    return result;
+  }
+  std::size_t number = 0;
+  for (std::size_t at = 0; at <= text.size();) {
+    const std::size_t end = std::min(text.find('\n', at), text.size());
+    ++number;
+    std::string_view line = std::string_view(text).substr(at, end - at);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (!is_blank(line)) {
+      try {
+        const Json request = parse_json(line);
+        std::vector<SpanData> spans;
+        read_request(request, spans);
+        std::move(spans.begin(), spans.end(), std::back_inserter(result.spans));
+      } catch (const std::exception& e) {
+        result.errors.push_back(JsonlError{number, e.what()});
+      }
+    }
+    at = end + 1;
+  }
+  return result;
+}
+
+JsonlReadResult read_otlp_json_file(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    throw std::system_error(std::make_error_code(std::errc::is_a_directory), "cannot read '" + path.string() + "'");
+  }
+  errno = 0;
+  std::ifstream in(path, std::ios::binary);
+  if (!in.is_open()) {
+    const int err = errno != 0 ? errno : EIO;
+    throw std::system_error(err, std::generic_category(), "cannot open '" + path.string() + "'");
+  }
+  JsonlReadResult result = read_otlp_json(in);
+  if (in.bad()) throw std::system_error(EIO, std::generic_category(), "error reading '" + path.string() + "'");
+  return result;
+}
+
+bool looks_like_otlp_json(std::string_view head) noexcept {
+  if (head.starts_with("\xEF\xBB\xBF")) head.remove_prefix(3);
+  const auto brace = head.find_first_not_of(" \t\r\n");
+  if (brace == std::string_view::npos || head[brace] != '{') return false;
+  const auto key = head.find_first_not_of(" \t\r\n", brace + 1);
+  if (key == std::string_view::npos) return false;
+  const std::string_view rest = head.substr(key);
+  return rest.starts_with("\"resourceSpans\"") || rest.starts_with("\"resource_spans\"");
+}
+
+}  // namespace agentrace::tracing
