@@ -22,10 +22,13 @@ while (($# > 0)); do
   esac
 done
 
-# Test-only packages: Node.js and npm install the reference peers some tests run (speedscope, an
-# OTLP receiver, an OpenAI-compatible server), chromium loads speedscope headless. Tests that need
-# them say SKIP when they are missing.
-export AGENTRACE_EXTRA_PACKAGES="${AGENTRACE_EXTRA_PACKAGES:-} nodejs npm chromium"
+# Test-only tools: Node.js and npm install the reference peers some tests run (speedscope, an
+# OTLP receiver, an OpenAI-compatible server), chromium loads speedscope headless. Asked for by
+# command rather than by package, since Node.js often comes from elsewhere (its npm then clashes
+# with Debian's). Tests that need them say SKIP when they are missing.
+command -v npm >/dev/null 2>&1 || AGENTRACE_EXTRA_PACKAGES="${AGENTRACE_EXTRA_PACKAGES:-} nodejs npm"
+command -v chromium >/dev/null 2>&1 || AGENTRACE_EXTRA_PACKAGES="${AGENTRACE_EXTRA_PACKAGES:-} chromium"
+export AGENTRACE_EXTRA_PACKAGES
 agentrace_setup "$preset" "${targets[@]}"
 
 # GCC 12's sanitizer runtimes expect the address-space layout of older kernels: where the kernel
