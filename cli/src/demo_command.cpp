@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <map>
 #include <memory>
 
@@ -153,6 +154,12 @@ int run_demo(const DemoOptions& o) {
   std::printf("task: %s\n\n", o.task.c_str());
   std::fflush(stdout);
 
+  // Backends group traces by service: name the demo's unless the user did (OTEL_SERVICE_NAME, or
+  // service.name in OTEL_RESOURCE_ATTRIBUTES, still win).
+  const char* resource = std::getenv("OTEL_RESOURCE_ATTRIBUTES");
+  if (resource == nullptr || std::string_view(resource).find("service.name") == std::string_view::npos) {
+    ::setenv("OTEL_SERVICE_NAME", "agentrace-demo", 0);
+  }
   agent::RunnerOptions options;
   options.default_tracing.enabled = true;
   options.default_tracing.trace_dir = trace_dir;
