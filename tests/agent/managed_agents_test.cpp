@@ -336,7 +336,7 @@ TEST_CASE("a managed agent can return a summary of its steps with its answer", "
   CHECK(seen.find("step 2: final answer") != std::string::npos);
 }
 
-TEST_CASE("the runner's settings read the environment; bad values keep the defaults", "[agent][config]") {
+TEST_CASE("the runner's settings read the environment, bad values keep the defaults", "[agent][config]") {
   using testing::ScopedEnv;
   {
     ScopedEnv a("AGENTRACE_CAPTURE_CONTENT", "off");

@@ -180,7 +180,7 @@ TEST_CASE("batch: shutdown with a stuck exporter returns within its timeout", "[
   f.provider.reset();  // the worker finishes on its own; the processor never waits forever
 }
 
-TEST_CASE("batch: shutdown twice is harmless; spans after shutdown are dropped and counted", "[tracing][batch]") {
+TEST_CASE("batch: shutdown twice is harmless, spans after shutdown are dropped and counted", "[tracing][batch]") {
   BatchFixture f(BatchOptions{});
   { Span s = f.tracer.start_span("before"); }
   CHECK(f.processor->shutdown(5s));

@@ -133,7 +133,7 @@ TEST_CASE("Jaeger JSON: an unended span runs to the trace's last time, with a wa
   CHECK(to_jaeger_json({}) == R"({"data":[],"total":0,"limit":0,"offset":0,"errors":null})");
 }
 
-TEST_CASE("Jaeger JSON: an attribute named event wins over the event name; non-finite doubles", "[tracing][jaeger]") {
+TEST_CASE("Jaeger JSON: an attribute named event wins over the event name, non-finite doubles", "[tracing][jaeger]") {
   SpanData s = plain_span("s", "1111111111111111", nullptr, 0, 1);
   s.events = {Event{"log", t0, {{"event", "custom"}}, 0}};
   s.attributes = {{"nan", std::nan("")}};

@@ -113,7 +113,7 @@ TEST_CASE("OTLP/JSON: key names, hex ids, int64 as strings, enums as integers", 
                                        {"flags", 0x100}});
 }
 
-TEST_CASE("OTLP/JSON: defaults are omitted as in protobuf; an empty batch is {}", "[tracing][otlp]") {
+TEST_CASE("OTLP/JSON: defaults are omitted as in protobuf, an empty batch is {}", "[tracing][otlp]") {
   SpanData root = plain_span("root", "1111111111111111", nullptr, 0, -1);
   root.source = &SpanSource::empty();
   const Json request = Json::parse(encode({root}));

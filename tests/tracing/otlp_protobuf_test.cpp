@@ -321,7 +321,7 @@ TEST_CASE("OTLP protobuf: lengths of every size, appended to the caller's buffer
   CHECK(again == out.substr(6));
 }
 
-TEST_CASE("OTLP protobuf: an empty batch is an empty request; ill-formed UTF-8 is replaced", "[tracing][otlp]") {
+TEST_CASE("OTLP protobuf: an empty batch is an empty request, ill-formed UTF-8 is replaced", "[tracing][otlp]") {
   std::string out;
   append_otlp_protobuf({}, out);
   CHECK(out.empty());
