@@ -78,3 +78,12 @@ expect(replay_tampered "${tampered_out}" "replay: DIFFERENT" "first differing re
 file(WRITE "${_cassette}" "{ not a cassette")
 run(broken 1 replay "${_cassette}")
 expect(replay_broken "${broken_err}" "not valid JSON")
+
+# A run continuing an incoming trace context: the caller's trace id, the root a child of its span.
+run(child 0 demo --trace-dir "${WORK_DIR}/child" --quiet --traceparent 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01)
+set(_child "${WORK_DIR}/child/4bf92f3577b34da6a3ce929d0e0e4736.jsonl")
+if(NOT EXISTS "${_child}")
+  message(FATAL_ERROR "--traceparent: expected the trace in ${_child}\n${child_out}")
+endif()
+file(STRINGS "${_child}" _root REGEX "\"name\":\"invoke_agent manager\"")
+expect(traceparent "${_root}" "\"parent_span_id\":\"00f067aa0ba902b7\"" "\"parent_remote\":true")
