@@ -10,6 +10,7 @@
 #include "export_command.hpp"
 #include "list_command.hpp"
 #include "replay_command.hpp"
+#include "send_command.hpp"
 #include "view_command.hpp"
 
 #ifndef AGENTRACE_VERSION
@@ -28,6 +29,7 @@ int main(int argc, char** argv) {
   add_export_command(app, selected);
   add_list_command(app, selected);
   add_replay_command(app, selected);
+  add_send_command(app, selected);
 
   try {
     app.parse(argc, argv);
