@@ -11,8 +11,10 @@
 
 #include "agentrace/agent/cassette.hpp"
 #include "agentrace/agent/conventions.hpp"
+#include "agentrace/otlp/otlp_exporter.hpp"
 #include "agentrace/tools/builtin.hpp"
 #include "agentrace/tools/registry.hpp"
+#include "agentrace/tracing/env.hpp"
 #include "agentrace/tracing/jsonl.hpp"
 #include "content_json.hpp"
 #include "traced_store.hpp"
@@ -115,8 +117,15 @@ struct Runner::Impl {
     } else if (auto global = tr::global_provider(); global->enabled()) {
       tracer = global->tracer("agentrace.agent", AGENTRACE_VERSION);
     } else if (options.default_tracing.enabled) {
-      auto exporter = std::make_unique<tr::TraceDirectoryExporter>(options.default_tracing.trace_dir);
-      default_provider = tr::TracerProvider::from_env(tr::make_batch_processor(std::move(exporter)));
+      std::vector<std::unique_ptr<tr::SpanProcessor>> processors;
+      processors.push_back(tr::make_batch_processor(std::make_unique<tr::TraceDirectoryExporter>(options.default_tracing.trace_dir)));
+      // OTEL_TRACES_EXPORTER=otlp|console sends the same spans there too, on a batch worker of
+      // its own (jsonl and none: the files alone). The files stay: view, list and replay read them.
+      if (auto name = tr::env_string("OTEL_TRACES_EXPORTER"); name && *name != "jsonl" && *name != "none") {
+        if (auto exporter = otlp::make_exporter_from_env()) processors.push_back(tr::make_batch_processor(std::move(exporter)));
+      }
+      default_provider = tr::TracerProvider::from_env(processors.size() == 1 ? std::move(processors.front())
+                                                                                : tr::make_multi_processor(std::move(processors)));
       tracer = default_provider->tracer("agentrace.agent", AGENTRACE_VERSION);
     }
     if (options.cassettes.enabled) {

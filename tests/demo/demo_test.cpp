@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <fstream>
+#include <map>
 #include <regex>
 
 #include "agentrace/agent/inspect.hpp"
@@ -12,6 +13,7 @@
 #include "agentrace/testkit/catch2.hpp"
 #include "agentrace/tracing/jsonl.hpp"
 #include "demo_agents.hpp"
+#include "support/otlp_receiver.hpp"
 #include "support/test_support.hpp"
 
 namespace ag = agentrace::agent;
@@ -224,4 +226,30 @@ TEST_CASE("a cassette that does not parse is a clear error", "[demo][replay]") {
   const auto future = dir.write("z.cassette.json", "{\"agentrace_cassette\": 7}");
   CHECK_THROWS_WITH(ag::Cassette::load(future), Catch::Contains("unsupported version 7"));
   CHECK_THROWS_AS(ag::Cassette::load(dir.path() / "missing.cassette.json"), std::system_error);
+}
+
+TEST_CASE("with OTEL_TRACES_EXPORTER=otlp the demo's spans also reach a collector, each one as written to the file",
+          "[demo][otlp]") {
+  agentrace::testing::OtlpReceiver receiver;
+  for (const char* protocol : {"http/protobuf", "http/json"}) {
+    DYNAMIC_SECTION(protocol) {
+      agentrace::testing::ScopedEnv exporter("OTEL_TRACES_EXPORTER", "otlp");
+      agentrace::testing::ScopedEnv endpoint("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", receiver.url().c_str());
+      agentrace::testing::ScopedEnv proto("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", protocol);
+      const std::size_t before = receiver.spans().size();
+      DemoRun run;  // its Runner's destructor shuts the OTLP batch processor down: every span is sent
+      REQUIRE(run.spans.size() == 37);
+      const auto received = receiver.spans();
+      REQUIRE(received.size() == before + run.spans.size());
+      CHECK(receiver.errors().empty());
+      std::map<std::string, agentrace::testing::ReceivedSpan> by_id;
+      for (std::size_t i = before; i < received.size(); ++i) by_id[received[i].span_id] = received[i];
+      for (const auto& span : run.spans) {
+        INFO(span.name);
+        auto it = by_id.find(span.span_id.hex());
+        REQUIRE(it != by_id.end());
+        CHECK(it->second == agentrace::testing::expected_record(span));
+      }
+    }
+  }
 }
