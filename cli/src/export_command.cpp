@@ -12,6 +12,7 @@
 #include "agentrace/tracing/jaeger.hpp"
 #include "agentrace/tracing/jsonl.hpp"
 #include "agentrace/tracing/otlp_encoding.hpp"
+#include "trace_input.hpp"
 
 namespace agentrace::cli {
 namespace {
@@ -20,14 +21,6 @@ bool is_terminal(std::FILE* f) { return f != nullptr && ::isatty(::fileno(f)) ==
 
 // The first bytes of the file, enough to tell OTLP/JSON from JSON Lines; empty when unreadable
 // (the reader that follows reports why).
-std::string file_head(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::string head(4096, '\0');
-  in.read(head.data(), static_cast<std::streamsize>(head.size()));
-  head.resize(static_cast<std::size_t>(in.gcount()));
-  return head;
-}
-
 std::string encode(const std::string& format, const std::vector<tracing::SpanData>& spans) {
   std::vector<const tracing::SpanData*> batch;
   batch.reserve(spans.size());
@@ -55,17 +48,9 @@ int run_export(const ExportOptions& options, std::FILE* out, std::FILE* err) {
     std::fprintf(err, "agentrace export: otlp-proto is binary and stdout is a terminal; give -o FILE or redirect it\n");
     return exit_usage;
   }
-  tracing::JsonlReadResult result;
-  try {
-    result = tracing::looks_like_otlp_json(file_head(options.file)) ? tracing::read_otlp_json_file(options.file)
-                                                                    : tracing::read_jsonl_file(options.file);
-  } catch (const std::exception& e) {
-    std::fprintf(err, "agentrace export: %s\n", e.what());
-    return exit_failure;
-  }
-  for (const auto& e : result.errors) {
-    std::fprintf(err, "%s:%zu: %s\n", options.file.c_str(), e.line, e.message.c_str());
-  }
+  auto read = read_trace_file(options.file, "export", err);
+  if (!read) return exit_failure;
+  tracing::JsonlReadResult& result = *read;
   if (result.spans.empty()) std::fprintf(err, "%s: no spans\n", options.file.c_str());
 
   const std::string data = encode(options.format, result.spans);

@@ -9,17 +9,10 @@
 #include "agentrace/otlp/otlp_exporter.hpp"
 #include "agentrace/tracing/jsonl.hpp"
 #include "agentrace/tracing/otlp_encoding.hpp"
+#include "trace_input.hpp"
 
 namespace agentrace::cli {
 namespace {
-
-std::string file_head(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::string head(4096, '\0');
-  in.read(head.data(), static_cast<std::streamsize>(head.size()));
-  head.resize(static_cast<std::size_t>(in.gcount()));
-  return head;
-}
 
 constexpr std::size_t batch_size = 512;
 
@@ -55,15 +48,9 @@ int run_send(const SendOptions& options, std::FILE* out, std::FILE* err) {
   if (options.gzip) exporter_options.compression = otlp::Compression::gzip;
   if (options.timeout_ms != 0) exporter_options.timeout = std::chrono::milliseconds{options.timeout_ms};
 
-  tracing::JsonlReadResult result;
-  try {
-    result = tracing::looks_like_otlp_json(file_head(options.file)) ? tracing::read_otlp_json_file(options.file)
-                                                                    : tracing::read_jsonl_file(options.file);
-  } catch (const std::exception& e) {
-    std::fprintf(err, "agentrace send: %s\n", e.what());
-    return exit_failure;
-  }
-  for (const auto& e : result.errors) std::fprintf(err, "%s:%zu: %s\n", options.file.c_str(), e.line, e.message.c_str());
+  auto read = read_trace_file(options.file, "send", err);
+  if (!read) return exit_failure;
+  tracing::JsonlReadResult& result = *read;
   if (result.spans.empty()) {
     std::fprintf(err, "agentrace send: %s: no spans\n", options.file.c_str());
     return exit_failure;

@@ -7,22 +7,16 @@
 #include "agentrace/tracing/jsonl.hpp"
 #include "agentrace/tracing/render.hpp"
 #include "terminal.hpp"
+#include "trace_input.hpp"
 
 namespace agentrace::cli {
 
 namespace inspect = agent::inspect;
 
 int run_view(const ViewOptions& options, std::FILE* out, std::FILE* err) {
-  tracing::JsonlReadResult result;
-  try {
-    result = tracing::read_jsonl_file(options.file);
-  } catch (const std::exception& e) {
-    std::fprintf(err, "agentrace view: %s\n", e.what());
-    return exit_failure;
-  }
-  for (const auto& e : result.errors) {
-    std::fprintf(err, "%s:%zu: %s\n", options.file.c_str(), e.line, e.message.c_str());
-  }
+  auto read = read_trace_file(options.file, "view", err);
+  if (!read) return exit_failure;
+  const tracing::JsonlReadResult& result = *read;
   int status = result.errors.empty() ? exit_ok : exit_failure;
 
   const auto views = inspect::build_trace_views(result.spans);

@@ -1,0 +1,34 @@
+#include "trace_input.hpp"
+
+#include <exception>
+#include <fstream>
+
+#include "agentrace/tracing/otlp_encoding.hpp"
+
+namespace agentrace::cli {
+namespace {
+
+std::string file_head(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::string head(4096, '\0');
+  in.read(head.data(), static_cast<std::streamsize>(head.size()));
+  head.resize(static_cast<std::size_t>(in.gcount()));
+  return head;
+}
+
+}  // namespace
+
+std::optional<tracing::JsonlReadResult> read_trace_file(const std::string& file, std::string_view command, std::FILE* err) {
+  tracing::JsonlReadResult result;
+  try {
+    result = tracing::looks_like_otlp_json(file_head(file)) ? tracing::read_otlp_json_file(file)
+                                                            : tracing::read_jsonl_file(file);
+  } catch (const std::exception& e) {
+    std::fprintf(err, "agentrace %.*s: %s\n", static_cast<int>(command.size()), command.data(), e.what());
+    return std::nullopt;
+  }
+  for (const auto& e : result.errors) std::fprintf(err, "%s:%zu: %s\n", file.c_str(), e.line, e.message.c_str());
+  return result;
+}
+
+}  // namespace agentrace::cli
