@@ -11,6 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "trace_file.hpp"
+
 namespace agentrace::tracing {
 namespace {
 
@@ -412,7 +414,7 @@ JsonlReadResult read_jsonl(std::istream& in) {
   return result;
 }
 
-JsonlReadResult read_jsonl_file(const std::filesystem::path& path) {
+JsonlReadResult detail::read_trace_file_with(const std::filesystem::path& path, JsonlReadResult (*parse)(std::istream&)) {
   std::error_code ec;
   // An ifstream opens a directory without complaint and then reads nothing.
   if (std::filesystem::is_directory(path, ec)) {
@@ -424,10 +426,12 @@ JsonlReadResult read_jsonl_file(const std::filesystem::path& path) {
     const int err = errno != 0 ? errno : EIO;
     throw std::system_error(err, std::generic_category(), "cannot open '" + path.string() + "'");
   }
-  JsonlReadResult result = read_jsonl(in);
+  JsonlReadResult result = parse(in);
   if (in.bad()) throw std::system_error(EIO, std::generic_category(), "error reading '" + path.string() + "'");
   return result;
 }
+
+JsonlReadResult read_jsonl_file(const std::filesystem::path& path) { return detail::read_trace_file_with(path, read_jsonl); }
 
 JsonlFileExporter::JsonlFileExporter(std::filesystem::path path) : path_(std::move(path)) {
   if (path_.has_parent_path()) {

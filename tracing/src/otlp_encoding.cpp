@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "json_text.hpp"
+#include "trace_file.hpp"
 
 namespace agentrace::tracing {
 namespace {
@@ -1187,19 +1188,7 @@ JsonlReadResult read_otlp_json(std::istream& in) {
 }
 
 JsonlReadResult read_otlp_json_file(const std::filesystem::path& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) {
-    throw std::system_error(std::make_error_code(std::errc::is_a_directory), "cannot read '" + path.string() + "'");
-  }
-  errno = 0;
-  std::ifstream in(path, std::ios::binary);
-  if (!in.is_open()) {
-    const int err = errno != 0 ? errno : EIO;
-    throw std::system_error(err, std::generic_category(), "cannot open '" + path.string() + "'");
-  }
-  JsonlReadResult result = read_otlp_json(in);
-  if (in.bad()) throw std::system_error(EIO, std::generic_category(), "error reading '" + path.string() + "'");
-  return result;
+  return detail::read_trace_file_with(path, read_otlp_json);
 }
 
 bool looks_like_otlp_json(std::string_view head) noexcept {
