@@ -293,6 +293,11 @@ asio::awaitable<std::optional<llm::ChatResponse>> Runner::Impl::think(const Agen
         .set_attribute(attr::llm_provider, agent.model->provider());
     if (request.temperature) span.set_attribute(attr::request_temperature, *request.temperature);
     if (request.max_tokens) span.set_attribute(attr::request_max_tokens, *request.max_tokens);
+    if (request.seed) span.set_attribute(attr::request_seed, *request.seed);
+    if (!request.stop.empty()) span.set_attribute(attr::request_stop_sequences, request.stop);
+    if (auto server = agent.model->server()) {
+      span.set_attribute(attr::server_address, server->address).set_attribute(attr::server_port, server->port);
+    }
     if (options.content.mode != ContentCapture::off) {
       if (auto v = options.content.apply(detail::messages_json(request.messages))) {
         span.set_attribute(attr::input_messages, *v).set_attribute(attr::input_value, *v).set_attribute(
@@ -315,6 +320,13 @@ asio::awaitable<std::optional<llm::ChatResponse>> Runner::Impl::think(const Agen
   for (int attempt = 1;; ++attempt) {
     llm::CallOptions call_options;
     call_options.parent = span.context();
+    call_options.baggage = config.baggage;
+    if (config.hooks.on_llm_text) {
+      // A copy of the agent: a call cut short by the run's deadline may still stream after this
+      // coroutine has gone.
+      call_options.on_text = [hook = config.hooks.on_llm_text, self = std::make_shared<const Agent>(agent),
+                              step](std::string_view text) { hook(*self, step, text); };
+    }
     std::chrono::milliseconds wait{0};  // set when the attempt failed and another one follows
     try {
       llm::ChatResponse response = co_await call_model(agent, request, std::move(call_options), stop, deadline);
@@ -327,6 +339,9 @@ asio::awaitable<std::optional<llm::ChatResponse>> Runner::Impl::think(const Agen
           .set_attribute(attr::llm_token_completion, response.usage.output_tokens)
           .set_attribute(attr::llm_token_total, response.usage.total_tokens)
           .set_attribute(attr::response_finish_reasons, std::vector<std::string>{response.finish_reason});
+      if (response.usage.cached_input_tokens != 0) {
+        span.set_attribute(attr::usage_cache_read_input_tokens, response.usage.cached_input_tokens);
+      }
       if (!response.id.empty()) span.set_attribute(attr::response_id, response.id);
       if (span.is_recording() && options.content.mode != ContentCapture::off) {
         if (auto v = options.content.apply(detail::message_json(response.message))) span.set_attribute(attr::output_messages, *v);

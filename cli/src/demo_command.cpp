@@ -7,8 +7,11 @@
 #include <cstdlib>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <stdexcept>
 
 #include "agentrace/agent/runner.hpp"
+#include "agentrace/llm/model_string.hpp"
 #include "agentrace/tracing/jsonl.hpp"
 #include "agentrace/tracing/propagation.hpp"
 #include "agentrace/tracing/render.hpp"
@@ -60,12 +63,34 @@ class StepLog {
 
   agent::Hooks hooks() {
     agent::Hooks h;
+    // A streaming model: the top-level agent's text as it arrives (on the model client's thread,
+    // while the rest of the run waits for the reply, so nothing else prints meanwhile).
+    h.on_llm_text = [this](const agent::Agent& a, int step, std::string_view text) {
+      if (depth(a.name) != 0) return;
+      std::lock_guard lock(stream_mutex_);
+      if (streamed_step_ != step) {
+        streamed_step_ = step;
+        logger_->flush();
+        std::string head = paint("1;35", a.name) + " #" + std::to_string(step) + "  " + paint("1", "streaming: ");
+        write_all(stdout, head);
+      }
+      write_all(stdout, std::string(text));
+      std::fflush(stdout);
+    };
     h.on_step_start = [this](const agent::StepInfo& s) {
       steps_[s.agent->name] = s.step;
       return agent::HookAction::proceed();
     };
     h.on_llm_end = [this](const agent::Agent& a, const llm::ChatResponse& r) {
       const bool final = r.message.tool_calls.empty();
+      if (depth(a.name) == 0) {
+        std::lock_guard lock(stream_mutex_);
+        if (streamed_step_ == steps_[a.name]) {  // already shown as it arrived
+          write_all(stdout, "\n");
+          std::fflush(stdout);
+          return agent::HookAction::proceed();
+        }
+      }
       if (!r.message.content.empty()) {
         log(a.name, final ? paint("1", "answer: ") + one_line(r.message.content, 110)
                           : paint("2", "thought: " + one_line(r.message.content, 110)));
@@ -109,8 +134,12 @@ class StepLog {
   std::string paint(const char* code, const std::string& text) const {
     return color_ ? "\x1b[" + std::string(code) + "m" + text + "\x1b[0m" : text;
   }
+  int depth(const std::string& agent) const {
+    auto it = depths_.find(agent);
+    return it == depths_.end() ? 0 : it->second;
+  }
   void log(const std::string& agent, const std::string& text) {
-    const int depth = depths_.contains(agent) ? depths_[agent] : 0;
+    const int depth = this->depth(agent);
     static const char* const colors[] = {"1;35", "1;34", "1;33"};
     std::string head = std::string(static_cast<std::size_t>(depth) * 4, ' ') +
                        paint(colors[depth % 3], agent) + " #" + std::to_string(steps_[agent]);
@@ -122,14 +151,48 @@ class StepLog {
   std::map<std::string, int> depths_;
   std::map<std::string, int> steps_;
   std::map<std::string, std::chrono::steady_clock::time_point> started_;
+  std::mutex stream_mutex_;
+  int streamed_step_ = 0;  // the top-level agent's step whose text has been streamed
 };
 
+// The model the demo runs on: its scripted one, or the model string of --model (--base-url
+// turning openai:X / anthropic:X into the -compatible form at that URL), streaming.
+struct DemoModels {
+  std::map<std::string, std::shared_ptr<llm::LlmClient>> by_agent;
+  std::string description;
+};
+
+DemoModels demo_models(const DemoOptions& o, const DemoFiles& files) {
+  if (o.model.empty()) {
+    return {load_demo_script(files.script()),
+            "offline: the model is scripted (" + files.script().string() +
+                "); search, file reading, the calculator and the SQLite memory really run"};
+  }
+  std::string model = o.model;
+  if (!o.base_url.empty()) {
+    const llm::ModelSpec spec = llm::parse_model_string(model);
+    if (spec.kind != "openai" && spec.kind != "anthropic") {
+      throw std::invalid_argument("--base-url goes with openai:<model> or anthropic:<model>, not " + spec.kind + ":");
+    }
+    model = spec.kind + "-compatible:" + o.base_url + "#" + spec.model;
+  }
+  llm::ModelClientOptions client_options;
+  client_options.stream = true;
+  std::shared_ptr<llm::LlmClient> client = llm::make_llm_client(model, client_options);
+  std::string where;
+  if (auto server = client->server()) where = " at " + server->address + ":" + std::to_string(server->port);
+  DemoModels out;
+  for (const char* name : {"manager", "researcher", "analyst"}) out.by_agent[name] = client;
+  out.description = "model " + client->default_model() + " (" + client->provider() + where +
+                    "), streamed; search, file reading, the calculator and the SQLite memory really run";
+  return out;
+}
+
 int run_demo(const DemoOptions& o) {
-  if (!o.model.empty() || !o.base_url.empty()) {
-    std::fprintf(stderr,
-                 "agentrace demo: --model and --base-url are not available yet: this build has no HTTP model clients "
-                 "(the demo runs offline with its scripted model; leave both options out)\n");
-    return exit_failure;
+  if (!o.base_url.empty() && o.model.empty()) {
+    std::fprintf(stderr, "agentrace demo: --base-url needs --model (e.g. --model openai:qwen2.5-7b --base-url %s)\n",
+                 o.base_url.c_str());
+    return exit_usage;
   }
   const bool color = use_color(stdout, o.color, o.no_color);
   const DemoFiles files = DemoFiles::locate(o.data_dir);
@@ -141,15 +204,23 @@ int run_demo(const DemoOptions& o) {
     return exit_failure;
   }
 
+  DemoModels models;
+  try {
+    models = demo_models(o, files);
+  } catch (const std::invalid_argument& e) {
+    std::fprintf(stderr, "agentrace demo: %s\n", e.what());
+    return exit_usage;
+  } catch (const llm::LlmError& e) {  // a missing API key, before any request
+    std::fprintf(stderr, "agentrace demo: %s\n", e.what());
+    return exit_failure;
+  }
   auto store = std::make_shared<memory::SqliteStore>(trace_dir / "demo-memory.sqlite");
-  const agent::Agent manager = make_demo_agents(files, load_demo_script(files.script()), store);
+  const agent::Agent manager = make_demo_agents(files, std::move(models.by_agent), store);
 
-  std::printf("agentrace demo · offline: the model is scripted (%s); search, file reading, the calculator and the "
-              "SQLite memory really run\n",
-              files.script().c_str());
-  if (o.task != demo_question) {
+  std::printf("agentrace demo · %s\n", models.description.c_str());
+  if (o.task != demo_question && o.model.empty()) {
     std::printf("note: the offline script follows its plan for the demo question whatever the task; a real model "
-                "(--model, not available yet) would answer yours\n");
+                "(--model) would answer yours\n");
   }
   std::printf("task: %s\n\n", o.task.c_str());
   std::fflush(stdout);
@@ -210,7 +281,7 @@ int run_demo(const DemoOptions& o) {
   if (!result.trace_id.empty()) {
     out += "\ntrace:    " + trace_file.string() + "\n";
     if (!result.cassette.empty()) out += "cassette: " + result.cassette.string() + "\n";
-    out += "inspect:  agentrace view " + trace_file.string() + " --step 2 --agent researcher\n";
+    out += "inspect:  agentrace view " + trace_file.string() + (o.model.empty() ? " --step 2 --agent researcher\n" : "\n");
     if (!result.cassette.empty()) out += "replay:   agentrace replay " + trace_file.string() + "\n";
   }
   write_all(stdout, out);
@@ -229,8 +300,10 @@ void add_demo_command(CLI::App& app, CommandRunner& selected) {
   demo->add_option("--content", o->content, "What the trace records of messages and tool data")
       ->check(CLI::IsMember({"full", "truncated", "off"}));
   demo->add_option("--data-dir", o->data_dir, "The directory holding data/ and demo_script.json (default: found automatically)");
-  demo->add_option("--model", o->model, "A real model, e.g. openai:gpt-4o-mini (not available yet)");
-  demo->add_option("--base-url", o->base_url, "The model server's base URL (not available yet)");
+  demo->add_option("--model", o->model,
+                   "A real model, streamed: openai:<model>, anthropic:<model>, openai-compatible:<url>#<model> or "
+                   "anthropic-compatible:<url>#<model> (keys from OPENAI_API_KEY / ANTHROPIC_API_KEY)");
+  demo->add_option("--base-url", o->base_url, "With --model openai:<model> or anthropic:<model>: the server's base URL");
   demo->add_option("--traceparent", o->traceparent, "Continue this W3C trace context (the run becomes its child)");
   auto* color = demo->add_flag("--color", o->color, "Always use ANSI colours");
   auto* no_color = demo->add_flag("--no-color", o->no_color, "Never use ANSI colours");

@@ -166,6 +166,9 @@ void to_json(Json& j, const ChatRequest& v) {
   if (v.temperature) j["temperature"] = *v.temperature;
   if (v.max_tokens) j["max_tokens"] = *v.max_tokens;
   if (!v.stop.empty()) j["stop"] = v.stop;
+  if (!v.tool_choice.empty()) j["tool_choice"] = v.tool_choice;
+  if (v.seed) j["seed"] = *v.seed;
+  if (!v.response_format.is_null()) j["response_format"] = v.response_format;
   if (!v.extra.empty()) j["extra"] = v.extra;
 }
 
@@ -196,6 +199,15 @@ void from_json(const Json& j, ChatRequest& v) {
       out.stop.push_back(s.get<std::string>());
     }
   }
+  out.tool_choice = optional_string(j, owner, "tool_choice");
+  if (auto it = j.find("seed"); it != j.end() && !it->is_null()) {
+    if (!it->is_number_integer()) wrong_type(owner, "seed", "an integer", *it);
+    out.seed = it->get<std::int64_t>();
+  }
+  if (auto it = j.find("response_format"); it != j.end() && !it->is_null()) {
+    if (!it->is_object()) wrong_type(owner, "response_format", "an object", *it);
+    out.response_format = *it;
+  }
   if (auto it = j.find("extra"); it != j.end() && !it->is_null()) {
     if (!it->is_object()) wrong_type(owner, "extra", "an object", *it);
     out.extra = *it;
@@ -205,6 +217,7 @@ void from_json(const Json& j, ChatRequest& v) {
 
 void to_json(Json& j, const Usage& v) {
   j = Json{{"input_tokens", v.input_tokens}, {"output_tokens", v.output_tokens}, {"total_tokens", v.total_tokens}};
+  if (v.cached_input_tokens != 0) j["cached_input_tokens"] = v.cached_input_tokens;
 }
 
 void from_json(const Json& j, Usage& v) {
@@ -215,6 +228,7 @@ void from_json(const Json& j, Usage& v) {
   out.output_tokens = optional_integer(j, owner, "output_tokens", 0);
   // Hand-written usage often gives only the two parts.
   out.total_tokens = optional_integer(j, owner, "total_tokens", out.input_tokens + out.output_tokens);
+  out.cached_input_tokens = optional_integer(j, owner, "cached_input_tokens", 0);
   v = out;
 }
 

@@ -1,6 +1,8 @@
 #include "agentrace/net/headers.hpp"
 
 #include <algorithm>
+#include <ctime>
+#include <string>
 
 namespace agentrace::net {
 
@@ -40,6 +42,34 @@ std::vector<std::string_view> Headers::find_all(std::string_view name) const {
     if (iequals(n, name)) out.emplace_back(v);
   }
   return out;
+}
+
+}  // namespace agentrace::net
+
+namespace agentrace::net {
+
+std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view value,
+                                                           std::chrono::system_clock::time_point now) {
+  using std::chrono::milliseconds;
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+  while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+  if (value.empty()) return std::nullopt;
+  if (std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    if (value.size() > 9) return milliseconds{std::chrono::hours{24 * 365}};
+    return milliseconds{std::stoll(std::string(value)) * 1000};
+  }
+  const std::string text(value);
+  for (const char* format : {"%a, %d %b %Y %H:%M:%S GMT", "%A, %d-%b-%y %H:%M:%S GMT", "%a %b %d %H:%M:%S %Y"}) {
+    std::tm tm{};
+    const char* end = strptime(text.c_str(), format, &tm);
+    if (end == nullptr || *end != '\0') continue;
+    const std::time_t when = timegm(&tm);
+    if (when == static_cast<std::time_t>(-1)) continue;
+    const auto at = std::chrono::system_clock::from_time_t(when);
+    if (at <= now) return milliseconds{0};
+    return std::chrono::ceil<milliseconds>(at - now);
+  }
+  return std::nullopt;
 }
 
 }  // namespace agentrace::net

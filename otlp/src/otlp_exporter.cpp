@@ -190,27 +190,6 @@ std::optional<PartialSuccess> parse_partial_success(Protocol protocol, std::stri
   }
 }
 
-std::optional<milliseconds> parse_retry_after(std::string_view value, std::chrono::system_clock::time_point now) {
-  value = trim(value);
-  if (value.empty()) return std::nullopt;
-  if (std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    if (value.size() > 9) return milliseconds{std::chrono::hours{24 * 365}};
-    return milliseconds{std::stoll(std::string(value)) * 1000};
-  }
-  const std::string text(value);
-  for (const char* format : {"%a, %d %b %Y %H:%M:%S GMT", "%A, %d-%b-%y %H:%M:%S GMT", "%a %b %d %H:%M:%S %Y"}) {
-    std::tm tm{};
-    const char* end = strptime(text.c_str(), format, &tm);
-    if (end == nullptr || *end != '\0') continue;
-    const std::time_t when = timegm(&tm);
-    if (when == static_cast<std::time_t>(-1)) continue;
-    const auto at = std::chrono::system_clock::from_time_t(when);
-    if (at <= now) return milliseconds{0};
-    return std::chrono::ceil<milliseconds>(at - now);
-  }
-  return std::nullopt;
-}
-
 struct OtlpHttpExporter::State {
   OtlpExporterOptions options;
   net::Url url;

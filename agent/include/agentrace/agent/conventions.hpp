@@ -18,6 +18,12 @@ inline constexpr std::string_view response_id = "gen_ai.response.id";
 inline constexpr std::string_view response_finish_reasons = "gen_ai.response.finish_reasons";
 inline constexpr std::string_view usage_input_tokens = "gen_ai.usage.input_tokens";
 inline constexpr std::string_view usage_output_tokens = "gen_ai.usage.output_tokens";
+inline constexpr std::string_view usage_cache_read_input_tokens = "gen_ai.usage.cache_read.input_tokens";
+inline constexpr std::string_view request_seed = "gen_ai.request.seed";
+inline constexpr std::string_view request_stop_sequences = "gen_ai.request.stop_sequences";
+// OpenTelemetry general conventions: the model server a chat span talked to.
+inline constexpr std::string_view server_address = "server.address";
+inline constexpr std::string_view server_port = "server.port";
 inline constexpr std::string_view input_messages = "gen_ai.input.messages";
 inline constexpr std::string_view output_messages = "gen_ai.output.messages";
 inline constexpr std::string_view system_instructions = "gen_ai.system_instructions";

@@ -110,12 +110,18 @@ struct Hooks {
   std::function<HookAction(const ToolCallInfo&)> on_tool_end;
   std::function<HookAction(const Agent&, const llm::ChatRequest&)> on_llm_start;
   std::function<HookAction(const Agent&, const llm::ChatResponse&)> on_llm_end;
+  // Streaming models only: each piece of reply text as it arrives, with the agent and its step
+  // number. Runs on the model client's I/O thread, not the run's: it must not block, and the
+  // calls of parallel agents may interleave.
+  std::function<void(const Agent&, int step, std::string_view text)> on_llm_text;
 };
 
 struct RunConfig {
   std::any user_data;                    // handed to tools as ToolContext::user_data
   std::stop_token stop;                  // request_stop() cancels the run at the next wait
   tracing::SpanContext parent;           // continue this trace (e.g. from an incoming traceparent)
+  // W3C baggage carried to the model servers with every request (the baggage header).
+  std::shared_ptr<const tracing::Baggage> baggage;
   std::string conversation_id;           // gen_ai.conversation.id; generated when empty
   std::optional<int> max_steps;          // overrides the agent's
   std::optional<std::chrono::milliseconds> run_timeout;  // overrides the agent's

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -12,6 +13,7 @@
 #include "agentrace/llm/asio.hpp"
 #include "agentrace/llm/message.hpp"
 #include "agentrace/tracing/ids.hpp"
+#include "agentrace/tracing/propagation.hpp"
 
 namespace agentrace::llm {
 
@@ -51,10 +53,20 @@ class LlmError : public std::runtime_error {
 };
 
 struct CallOptions {
-  // Called with each piece of text as it arrives, on the client's executor (streaming clients).
+  // Called with each piece of reply text as it arrives (streaming clients only), in order, on the
+  // client's own I/O thread: it must not block, and must synchronise with the caller's threads.
   std::function<void(std::string_view)> on_text;
-  // The span the call belongs to: HTTP clients send it as traceparent.
+  // The span the call belongs to: HTTP clients send it as traceparent (and tracestate).
   tracing::SpanContext parent;
+  // Sent as the W3C baggage header when not null and not empty.
+  std::shared_ptr<const tracing::Baggage> baggage;
+};
+
+// Where a remote model is served (server.address and server.port on the chat span).
+struct ServerAddress {
+  std::string address;  // host name or IP address, as in the base URL
+  int port = 0;
+  friend bool operator==(const ServerAddress&, const ServerAddress&) = default;
 };
 
 // Threading contract: complete() may be called concurrently from many coroutines; it runs on the
@@ -70,6 +82,8 @@ class LlmClient {
   [[nodiscard]] virtual std::string provider() const = 0;
   // The model asked for when a request names none.
   [[nodiscard]] virtual std::string default_model() const = 0;
+  // The server an HTTP client talks to; nullopt for in-process models.
+  [[nodiscard]] virtual std::optional<ServerAddress> server() const { return std::nullopt; }
   // Throws LlmError. `request` is borrowed: the caller keeps it alive until the returned awaitable
   // completes (awaiting it at once does), so a long history is not copied per call or retry.
   virtual asio::awaitable<ChatResponse> complete(const ChatRequest& request, CallOptions options) = 0;

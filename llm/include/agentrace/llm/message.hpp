@@ -70,7 +70,12 @@ struct ChatRequest {
   std::optional<double> temperature;
   std::optional<std::int64_t> max_tokens;
   std::vector<std::string> stop;
-  Json extra = Json::object();  // provider-specific settings passed through unchanged
+  // "" (the provider's default), "auto", "none", "required", or a tool's name to force that tool.
+  std::string tool_choice{};
+  std::optional<std::int64_t> seed{};  // OpenAI-compatible servers only; Anthropic has none
+  // OpenAI's response_format ({"type": "json_object"} or a json_schema); null when unset.
+  Json response_format = nullptr;
+  Json extra = Json::object();  // provider-specific settings merged into the request body
   friend bool operator==(const ChatRequest&, const ChatRequest&) = default;
 };
 
@@ -78,10 +83,13 @@ struct Usage {
   std::int64_t input_tokens = 0;
   std::int64_t output_tokens = 0;
   std::int64_t total_tokens = 0;
+  // Of input_tokens, those read from the provider's prompt cache (0 when it did not say).
+  std::int64_t cached_input_tokens = 0;
   Usage& operator+=(const Usage& other) noexcept {
     input_tokens += other.input_tokens;
     output_tokens += other.output_tokens;
     total_tokens += other.total_tokens;
+    cached_input_tokens += other.cached_input_tokens;
     return *this;
   }
   friend Usage operator+(Usage a, const Usage& b) noexcept { return a += b; }

@@ -2,6 +2,7 @@
 // case-insensitive), repeated names kept. The client never logs them: values carry API keys.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <initializer_list>
 #include <optional>
@@ -48,5 +49,11 @@ class Headers {
 
 // ASCII case-insensitive equality, as field names and tokens compare.
 [[nodiscard]] bool iequals(std::string_view a, std::string_view b) noexcept;
+
+// The wait a Retry-After value asks for: delta seconds, or an HTTP date (IMF-fixdate, RFC 850 or
+// asctime) measured from `now` (zero when already past). nullopt when it is neither. Very large
+// delta seconds are capped at a year.
+std::optional<std::chrono::milliseconds> parse_retry_after(
+    std::string_view value, std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
 
 }  // namespace agentrace::net

@@ -100,10 +100,8 @@ class OtlpHttpExporter final : public tracing::SpanExporter {
 // gzip (RFC 1952) of `data`, as Content-Encoding: gzip expects.
 std::string gzip_compress(std::string_view data);
 
-// The wait a Retry-After value asks for: delta seconds, or an HTTP date (IMF-fixdate, RFC 850 or
-// asctime) measured from `now` (zero when already past). nullopt when it is neither.
-std::optional<std::chrono::milliseconds> parse_retry_after(
-    std::string_view value, std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
+// The wait a Retry-After value asks for (net/headers.hpp; the model clients use it too).
+using net::parse_retry_after;
 
 struct PartialSuccess {
   std::int64_t rejected_spans = 0;
