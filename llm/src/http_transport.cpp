@@ -124,12 +124,13 @@ ModelTransport::ModelTransport(std::string api, net::Url base, net::ClientOption
 }
 
 ModelTransport::~ModelTransport() {
-  // Requests still in flight are the caller's bug (the client must outlive its calls); the
-  // connections close with the context.
-  asio::post(io_, [this] { client_.reset(); });
+  // Requests still in flight are the caller's bug (the client must outlive its calls). Pooled
+  // idle connections keep operations pending, so the context is stopped rather than drained; the
+  // HTTP client then closes its sockets here, after the thread has joined.
   work_.reset();
   io_.stop();
   if (thread_.joinable()) thread_.join();
+  client_.reset();
 }
 
 std::string ModelTransport::redact(std::string text) const {

@@ -287,7 +287,11 @@ asio::awaitable<ChatResponse> OpenAiClient::complete(const ChatRequest& request,
     auto call = impl->transport.post_json("/chat/completions", std::move(headers), std::move(body), options, nullptr,
                                           error_message);
     const std::string reply = co_await std::move(call);
-    co_return parse_openai_response(reply);
+    try {
+      co_return parse_openai_response(reply);
+    } catch (const LlmError& e) {  // its excerpt may quote a key the server echoed
+      throw LlmError(e.kind(), impl->transport.redact(e.what()), e.http_status(), e.retry_after());
+    }
   }
   auto state = std::make_shared<StreamState>();
   state->on_text = std::move(options.on_text);
