@@ -1,13 +1,19 @@
-// @copilotkit/aimock (npm) as an OpenAI-compatible server no one here wrote, driven by the
-// fixtures in fixtures/ (single_calls.json and demo.json):
+// @copilotkit/aimock (npm) as an OpenAI-compatible and an Anthropic-compatible server no one
+// here wrote, driven by the fixtures in fixtures/ (single_calls.json and demo.json), the same
+// fixtures for both APIs (aimock turns a Messages API request into its chat-completions form
+// before matching: `system` becomes a system message, a tool_result block a tool message with
+// its tool_use_id as tool_call_id, input_schema the tool's parameters; and answers in the
+// Messages API's shape: the fixture's id, model and usage, stop_reason end_turn or tool_use):
 //   1. single calls, made by aimock_probe (OpenAiClient from the model string
-//      openai-compatible:<url>#aimock-probe): a plain reply, a tool call, streamed text, a
+//      openai-compatible:<url>/v1#aimock-probe, AnthropicClient from
+//      anthropic-compatible:<url>#aimock-probe): a plain reply, a tool call, streamed text, a
 //      streamed tool call, a 429 and a 500 (each plain and streamed), a stream cut off by the
 //      server, a request no fixture matches; and, against a second aimock started with
-//      AIMOCK_API_KEYS, OPENAI_API_KEY right, wrong and unset (200, 401, 401). Each is checked
-//      on the probe's side (the ChatResponse or the LlmError) and on the server's (the request
-//      aimock's journal recorded);
-//   2. a whole `agentrace demo --model openai-compatible:<url>#aimock-demo` run: the manager,
+//      AIMOCK_API_KEYS, OPENAI_API_KEY (ANTHROPIC_API_KEY) right, wrong and unset (200, 401,
+//      401). Each is checked on the probe's side (the ChatResponse or the LlmError) and on the
+//      server's (the request aimock's journal recorded);
+//   2. a whole `agentrace demo --model openai-compatible:<url>/v1#aimock-demo` run, then the same
+//      with `--model anthropic-compatible:<url>#aimock-demo`: the manager,
 //      the researcher and the analyst all on aimock, the tools really running (a fixture only
 //      answers when the tool result it follows holds what the real tool returns). Checks the
 //      exit status; the final answer on stdout as it streams (its start and end arriving apart,
@@ -17,7 +23,15 @@
 //      with its provider, server address and port, response id and model, usage and finish
 //      reason); and the journal (every request answered by its fixture in each agent's order,
 //      each carrying the traceparent of its chat span, no key sent, the manager's last request
-//      a stream with include_usage).
+//      a stream: with include_usage for OpenAI; for Anthropic every request to /v1/messages
+//      with an anthropic-version header, max_tokens, the system prompt in `system`, tool calls
+//      as tool_use and results as tool_result blocks, tools with input_schema).
+// aimock's journal keeps a Messages API request in the chat-completions form it converted it
+// to (messages.js, claudeToCompletionRequest), so the Anthropic wire format is read from that
+// form: a system message there comes only from the top-level `system` (a system-role entry in
+// `messages` is dropped), a tool message only from a tool_result block in a user message, an
+// assistant tool call only from a tool_use block, function.parameters only from input_schema;
+// max_tokens and stream are copied as sent.
 // aimock runs as a child process on 127.0.0.1 with a port of its choosing (-p 0), -l 10 (a
 // latency between SSE chunks, without which truncateAfterChunks loses even the first chunk),
 // and is always killed at the end.
@@ -125,12 +139,31 @@ try {
 const { base, port } = open;
 console.log(`aimock ${version} listening at ${base} (and at ${keyed.base} with AIMOCK_API_KEYS) with the fixtures of ${fixturesDir}`);
 
-// Every chat request a server received, oldest first: {method, path, headers, body, response:
-// {status, fixture}}. Header values that carry credentials read "[REDACTED]".
+// Every chat request a server received (chat completions or messages), oldest first: {method,
+// path, headers, body, response: {status, fixture}}. Header values that carry credentials
+// (authorization, x-api-key) read "[REDACTED]". A Messages API body is journaled in the
+// chat-completions form aimock converted it to (see above).
+const chatPaths = ['/v1/chat/completions', '/v1/messages'];
 const journal = async (srv = open) => {
   const r = await fetch(`${srv.base}/__aimock/journal`, { headers: srv.key ? { authorization: `Bearer ${srv.key}` } : {} });
   if (!r.ok) throw new Error(`GET /__aimock/journal answered ${r.status}`);
-  return (await r.json()).filter((e) => e.path === '/v1/chat/completions');
+  return (await r.json()).filter((e) => chatPaths.includes(e.path));
+};
+
+// The two APIs: the model string's kind and base URL, the path requests go to, the key's
+// variable and header, gen_ai.provider.name, and the finish reasons of a reply that calls tools
+// and of one that does not.
+const apis = {
+  openai: {
+    kind: 'openai-compatible', url: (srv) => `${srv.base}/v1`, path: '/v1/chat/completions',
+    keyVar: 'OPENAI_API_KEY', keyHeader: 'authorization', otherKeyHeader: 'x-api-key', provider: 'openai',
+    finish: { tools: 'tool_calls', text: 'stop' },
+  },
+  anthropic: {
+    kind: 'anthropic-compatible', url: (srv) => srv.base, path: '/v1/messages',
+    keyVar: 'ANTHROPIC_API_KEY', keyHeader: 'x-api-key', otherKeyHeader: 'authorization', provider: 'anthropic',
+    finish: { tools: 'tool_use', text: 'end_turn' }, version: '2023-06-01',
+  },
 };
 
 // --- helpers ---------------------------------------------------------------------------------
@@ -197,10 +230,10 @@ const fixtureFor = (which) => single.find((f) => f.match.userMessage === `aimock
 const usageOf = (u) => ({ input_tokens: u.prompt_tokens, output_tokens: u.completion_tokens, total_tokens: u.total_tokens });
 const callsOf = (calls) => calls.map((c) => ({ id: c.id, name: c.name, arguments: c.arguments }));
 
-// Runs the probe for one case; returns the problems (empty: all as expected).
-const probeCase = async (which, mode, expect, env = {}, srv = open) => {
+// Runs the probe for one case against one API; returns the problems (empty: all as expected).
+const probeCase = async (which, mode, expect, env = {}, srv = open, api = apis.openai) => {
   const before = (await journal(srv)).length;
-  const r = await run(probe, [`${srv.base}/v1`, probeModel, which, mode], childEnv(env), probeTimeoutMs);
+  const r = await run(probe, [api.url(srv), probeModel, which, mode, api.kind], childEnv(env), probeTimeoutMs);
   const problems = [];
   let out = null;
   try {
@@ -216,7 +249,7 @@ const probeCase = async (which, mode, expect, env = {}, srv = open) => {
   if (!same(out.client?.server, { address: '127.0.0.1', port: srv.port })) {
     problems.push(`client.server() is ${show(out.client?.server)}, expected 127.0.0.1:${srv.port}`);
   }
-  if (!out.client?.provider) problems.push('client.provider() is empty');
+  if (out.client?.provider !== api.provider) problems.push(`client.provider() is ${show(out.client?.provider)}, expected "${api.provider}"`);
   if ((r.stdout + r.stderr).includes(apiKey)) problems.push('the API key appears in the probe\'s output');
   if (expect.status === 401) {
     // aimock rejects a request without a valid key before its journal records it.
@@ -227,7 +260,10 @@ const probeCase = async (which, mode, expect, env = {}, srv = open) => {
     const req = requests[0];
     const body = req.body ?? {};
     if (req.method !== 'POST') problems.push(`request method ${req.method}, expected POST`);
+    if (req.path !== api.path) problems.push(`request path ${req.path}, expected ${api.path}`);
     if (body.model !== probeModel) problems.push(`request model ${show(body.model)}, expected "${probeModel}"`);
+    // For the Messages API: the system message is the top-level `system`, the tool's parameters
+    // its input_schema (the forms aimock journals them in).
     const roles = (body.messages ?? []).map((m) => m.role);
     if (!same(roles, ['system', 'user'])) problems.push(`request message roles ${show(roles)}, expected ["system","user"]`);
     if (body.messages?.[1]?.content !== `aimock probe: ${which}`) problems.push(`user message ${show(body.messages?.[1]?.content)}`);
@@ -238,16 +274,24 @@ const probeCase = async (which, mode, expect, env = {}, srv = open) => {
     }
     if (mode === 'stream') {
       if (body.stream !== true) problems.push(`streamed call sent stream=${show(body.stream)}, expected true`);
-      if (body.stream_options?.include_usage !== true) {
+      // aimock's converted Messages API body has no stream_options (the API has none).
+      if (api === apis.openai && body.stream_options?.include_usage !== true) {
         problems.push(`streamed call sent stream_options=${show(body.stream_options)}, expected {"include_usage":true}`);
       }
     } else if (body.stream === true) {
       problems.push('a plain call sent stream=true');
     }
+    if (api.version !== undefined) {
+      if (req.headers?.['anthropic-version'] !== api.version) {
+        problems.push(`anthropic-version header ${show(req.headers?.['anthropic-version'])}, expected "${api.version}"`);
+      }
+      if (!Number.isInteger(body.max_tokens) || body.max_tokens <= 0) problems.push(`max_tokens ${show(body.max_tokens)}, expected a positive integer`);
+    }
     // aimock's journal shows a credential as "[REDACTED]"; the keyed server's 200 proves its value.
-    const auth = req.headers?.authorization;
-    if (env.OPENAI_API_KEY && auth === undefined) problems.push('no Authorization header though OPENAI_API_KEY is set');
-    if (!env.OPENAI_API_KEY && auth !== undefined) problems.push(`Authorization header ${show(auth)} sent without OPENAI_API_KEY`);
+    const auth = req.headers?.[api.keyHeader];
+    if (env[api.keyVar] && auth === undefined) problems.push(`no ${api.keyHeader} header though ${api.keyVar} is set`);
+    if (!env[api.keyVar] && auth !== undefined) problems.push(`${api.keyHeader} header ${show(auth)} sent without ${api.keyVar}`);
+    if (req.headers?.[api.otherKeyHeader] !== undefined) problems.push(`an ${api.otherKeyHeader} header was sent (${api.keyHeader} is this API's)`);
     if (expect.status !== undefined && req.response?.status !== expect.status) {
       problems.push(`aimock answered ${req.response?.status}, expected ${expect.status}`);
     }
@@ -303,49 +347,52 @@ const streamedText = fixtureFor('streamed text');
 const streamedTools = fixtureFor('streamed tool call');
 const rateLimited = fixtureFor('rate limited');
 const serverError = fixtureFor('server error');
-const expectReply = (f, finish) => ({
+// The finish reason is the API's own: tool_calls / stop (OpenAI), tool_use / end_turn (Anthropic).
+const expectReply = (f, api) => ({
   status: 200,
   response: {
     content: f.content ?? '',
     tool_calls: (f.toolCalls ?? []).map((c) => ({ id: c.id, name: c.name, arguments: c.arguments })),
-    finish_reason: finish,
+    finish_reason: f.toolCalls ? api.finish.tools : api.finish.text,
     id: f.id,
     usage: usageOf(f.usage),
   },
 });
-const cases = [
-  ['plain reply', 'plain', expectReply(plain, 'stop')],
-  ['plain reply', 'stream', expectReply(plain, 'stop')],
-  ['tool call', 'plain', expectReply(toolCall, 'tool_calls')],
-  ['streamed text', 'stream', expectReply(streamedText, 'stop')],
-  ['streamed tool call', 'stream', expectReply(streamedTools, 'tool_calls')],
+const cases = (api) => [
+  ['plain reply', 'plain', expectReply(plain, api)],
+  ['plain reply', 'stream', expectReply(plain, api)],
+  ['tool call', 'plain', expectReply(toolCall, api)],
+  ['streamed text', 'stream', expectReply(streamedText, api)],
+  ['streamed tool call', 'stream', expectReply(streamedTools, api)],
   ['rate limited', 'plain', { status: 429, kinds: ['rate_limited'], http_status: 429, retry_after_ms: rateLimited.retryAfter * 1000,
     message_has: [rateLimited.error.message] }],
   ['rate limited', 'stream', { status: 429, kinds: ['rate_limited'], http_status: 429, retry_after_ms: rateLimited.retryAfter * 1000,
     message_has: [rateLimited.error.message] }],
   ['server error', 'plain', { status: 500, kinds: ['server'], http_status: 500, message_has: [serverError.error.message] }],
   ['server error', 'stream', { status: 500, kinds: ['server'], http_status: 500, message_has: [serverError.error.message] }],
-  // aimock ends the chunked body after a few SSE chunks: no finish_reason, no [DONE].
+  // aimock ends the chunked body after a few SSE chunks: no finish_reason and no [DONE]
+  // (OpenAI), no message_delta and no message_stop (Anthropic).
   ['cut stream', 'stream', { status: 200, kinds: ['malformed_response'] }],
   // aimock answers 404 {"error": {"message": "No fixture matched", ...}}.
   ['no fixture', 'plain', { status: 404, kinds: ['bad_request'], http_status: 404, message_has: ['No fixture matched'] }],
 ];
-for (const [which, mode, expect] of cases) {
-  const { problems, detail } = await probeCase(which, mode, expect);
-  report(`single call "${which}" (${mode})`, problems, detail);
-}
-// The key: from OPENAI_API_KEY as "Authorization: Bearer <key>", which the keyed server accepts;
-// a wrong key or none is its 401, an authentication error. The key appears in no output.
-{
+for (const api of Object.values(apis)) {
+  for (const [which, mode, expect] of cases(api)) {
+    const { problems, detail } = await probeCase(which, mode, expect, {}, open, api);
+    report(`single call "${which}" (${mode}, ${api.kind})`, problems, detail);
+  }
+  // The key: from OPENAI_API_KEY as "Authorization: Bearer <key>" (ANTHROPIC_API_KEY as
+  // "x-api-key: <key>"), which the keyed server accepts; a wrong key or none is its 401, an
+  // authentication error. The key appears in no output.
   const unauthorized = { status: 401, kinds: ['authentication'], http_status: 401, message_has: ['Invalid API key'] };
   for (const [what, env, expect] of [
-    ['the right key', { OPENAI_API_KEY: apiKey }, expectReply(plain, 'stop')],
-    ['a wrong key', { OPENAI_API_KEY: 'sk-aimock-wrong-key' }, unauthorized],
+    ['the right key', { [api.keyVar]: apiKey }, expectReply(plain, api)],
+    ['a wrong key', { [api.keyVar]: 'sk-aimock-wrong-key' }, unauthorized],
     ['no key', {}, unauthorized],
   ]) {
     for (const mode of ['plain', 'stream']) {
-      const { problems, detail } = await probeCase('plain reply', mode, expect, env, keyed);
-      report(`single call "plain reply" (${mode}) to the server with AIMOCK_API_KEYS, with ${what}`, problems, detail);
+      const { problems, detail } = await probeCase('plain reply', mode, expect, env, keyed, api);
+      report(`single call "plain reply" (${mode}, ${api.kind}) to the server with AIMOCK_API_KEYS, with ${what}`, problems, detail);
     }
   }
 }
@@ -367,13 +414,20 @@ const expectedTools = {  // per agent and step, the tools its spans must show
 };
 const totals = demoFixtures.reduce((t, f) => ({ input: t.input + f.response.usage.prompt_tokens, output: t.output + f.response.usage.completion_tokens }),
   { input: 0, output: 0 });
+// The arguments of each tool call the fixtures make, by call id; JSON with sorted keys to compare.
+const canon = (v) => (Array.isArray(v) ? v.map(canon) : v && typeof v === 'object'
+  ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canon(v[k])])) : v);
+const callArguments = new Map(demoFixtures.flatMap((f) => (f.response.toolCalls ?? []).map((c) => [c.id, canon(c.arguments)])));
+const agentOf = (id) => /^chatcmpl-(\w+)-\d+$/.exec(id ?? '')?.[1];
 
-{
-  const what = `agentrace demo --model openai-compatible:${base}/v1#${demoModel}`;
+// One `agentrace demo --model <kind>:<url>#aimock-demo` run against the open server.
+const runDemo = async (api) => {
+  const modelString = `${api.kind}:${api.url(open)}#${demoModel}`;
+  const what = `agentrace demo --model ${modelString}`;
   const traceDir = mkdtempSync(path.join(os.tmpdir(), 'agentrace-aimock-'));
   const before = (await journal()).length;
   const started = Date.now();
-  const r = await runWatched(cli, ['demo', '--model', `openai-compatible:${base}/v1#${demoModel}`, '--no-color', '--trace-dir', traceDir],
+  const r = await runWatched(cli, ['demo', '--model', modelString, '--no-color', '--trace-dir', traceDir],
     childEnv(), demoTimeoutMs);
   const requests = (await journal()).slice(before);
   const problems = [];
@@ -393,17 +447,63 @@ const totals = demoFixtures.reduce((t, f) => ({ input: t.input + f.response.usag
   const served = requests.map((q) => q.response?.fixture?.response?.id);
   const servedTo = { manager: [], researcher: [], analyst: [] };
   for (const id of served) {
-    const agent = /^chatcmpl-(\w+)-\d+$/.exec(id ?? '')?.[1];
+    const agent = agentOf(id);
     if (agent in servedTo) servedTo[agent].push(id);
   }
   if (!same(servedTo, expectedChats)) problems.push(`aimock served ${show(served)}; expected per agent ${show(expectedChats)}`);
   for (const q of requests) {
-    if (q.body?.model !== demoModel) problems.push(`a request asked for model ${show(q.body?.model)}, expected "${demoModel}"`);
-    if (q.headers?.authorization !== undefined) problems.push('a request carried an Authorization header though OPENAI_API_KEY was unset');
+    const id = q.response?.fixture?.response?.id ?? '(no fixture)';
+    const body = q.body ?? {};
+    if (q.path !== api.path) problems.push(`the request answered by ${id} went to ${q.path}, expected ${api.path}`);
+    if (body.model !== demoModel) problems.push(`a request asked for model ${show(body.model)}, expected "${demoModel}"`);
+    for (const header of ['authorization', 'x-api-key']) {
+      if (q.headers?.[header] !== undefined) problems.push(`the request answered by ${id} carried ${header} though ${api.keyVar} was unset`);
+    }
+    // The conversation so far: the system prompt, the task, then per earlier step the
+    // assistant's tool call and its result (for the Messages API: `system`, then tool_use and
+    // tool_result blocks; see the top of this file for how aimock journals them).
+    const agent = agentOf(id);
+    const step = expectedChats[agent]?.indexOf(id) ?? -1;
+    if (step < 0) continue;
+    const roles = (body.messages ?? []).map((m) => m.role);
+    const wantRoles = ['system', 'user', ...Array.from({ length: step }, () => ['assistant', 'tool']).flat()];
+    if (!same(roles, wantRoles)) problems.push(`the request answered by ${id} has message roles ${show(roles)}, expected ${show(wantRoles)}`);
+    (body.messages ?? []).forEach((m, i) => {
+      if (m.role === 'assistant') {
+        const calls = (m.tool_calls ?? []).map((c) => {
+          let args;
+          try { args = JSON.parse(c.function?.arguments); } catch { args = c.function?.arguments; }
+          return { id: c.id, name: c.function?.name, arguments: canon(args) };
+        });
+        const prior = byId.get(expectedChats[agent][(i - 2) / 2])?.toolCalls ?? [];
+        const want = prior.map((c) => ({ id: c.id, name: c.name, arguments: canon(c.arguments) }));
+        if (!same(calls, want)) problems.push(`the request answered by ${id}: message ${i} carries tool calls ${show(calls)}, expected ${show(want)}`);
+      } else if (m.role === 'tool') {
+        const want = body.messages[i - 1]?.tool_calls?.[0]?.id;
+        if (!m.tool_call_id || m.tool_call_id !== want) {
+          problems.push(`the request answered by ${id}: tool result ${i} answers ${show(m.tool_call_id)}, expected "${want}"`);
+        }
+        if (typeof m.content !== 'string' || !m.content) problems.push(`the request answered by ${id}: tool result ${i} is empty`);
+      }
+    });
+    const toolNames = (body.tools ?? []).map((t) => t.function?.name);
+    const wantNames = expectedTools[agent].flat();
+    if (!wantNames.every((n) => toolNames.includes(n))) problems.push(`the request answered by ${id} offers tools ${show(toolNames)}, lacking some of ${show(wantNames)}`);
+    for (const t of body.tools ?? []) {
+      if (t.function?.parameters?.type !== 'object' || !t.function?.description) {
+        problems.push(`the request answered by ${id} offers tool ${show(t.function?.name)} with parameters ${show(t.function?.parameters)} (input_schema for Anthropic) and description ${show(t.function?.description)}, expected an object schema and a description`);
+      }
+    }
+    if (api.version !== undefined) {
+      if (q.headers?.['anthropic-version'] !== api.version) {
+        problems.push(`the request answered by ${id} carried anthropic-version ${show(q.headers?.['anthropic-version'])}, expected "${api.version}"`);
+      }
+      if (!Number.isInteger(body.max_tokens) || body.max_tokens <= 0) problems.push(`the request answered by ${id} sent max_tokens ${show(body.max_tokens)}, expected a positive integer`);
+    }
   }
   const finalRequest = requests.find((q) => q.response?.fixture?.response?.id === 'chatcmpl-manager-3');
-  if (finalRequest && (finalRequest.body?.stream !== true || finalRequest.body?.stream_options?.include_usage !== true)) {
-    problems.push(`the manager's last request sent stream=${show(finalRequest.body?.stream)}, stream_options=${show(finalRequest.body?.stream_options)}; expected a stream with include_usage`);
+  if (finalRequest && (finalRequest.body?.stream !== true || (api === apis.openai && finalRequest.body?.stream_options?.include_usage !== true))) {
+    problems.push(`the manager's last request sent stream=${show(finalRequest.body?.stream)}, stream_options=${show(finalRequest.body?.stream_options)}; expected a stream${api === apis.openai ? ' with include_usage' : ''}`);
   }
   const streamedRequests = requests.filter((q) => q.body?.stream === true).map((q) => q.response?.fixture?.response?.id);
 
@@ -423,7 +523,7 @@ const totals = demoFixtures.reduce((t, f) => ({ input: t.input + f.response.usag
     if (startEvent === endEvent) {
       problems.push(`the final answer reached stdout in one piece (at ${r.events[endEvent]?.ms} ms), not as it streamed`);
     } else {
-      console.log(`  demo: the final answer's first 20 characters reached stdout at ${r.events[startEvent].ms} ms, its end at ${r.events[endEvent].ms} ms`);
+      console.log(`  demo (${api.kind}): the final answer's first 20 characters reached stdout at ${r.events[startEvent].ms} ms, its end at ${r.events[endEvent].ms} ms`);
     }
   }
   const tokens = /(\d+) in \/ (\d+) out tokens in total/.exec(r.stdout);
@@ -495,7 +595,7 @@ const totals = demoFixtures.reduce((t, f) => ({ input: t.input + f.response.usag
           for (const [k, v] of Object.entries(expectAttr)) {
             if (!same(a[k], v)) problems.push(`${label}: ${k} = ${show(a[k])}, expected ${show(v)}`);
           }
-          const finish = f.toolCalls ? 'tool_calls' : 'stop';
+          const finish = f.toolCalls ? api.finish.tools : api.finish.text;
           if (!same(a['gen_ai.response.finish_reasons'], [finish])) {
             problems.push(`${label}: gen_ai.response.finish_reasons = ${show(a['gen_ai.response.finish_reasons'])}, expected ["${finish}"]`);
           }
@@ -528,8 +628,8 @@ const totals = demoFixtures.reduce((t, f) => ({ input: t.input + f.response.usag
     const root = roots.find((s) => s.name === 'invoke_agent manager');
     if (root) {
       const provider = root.attributes?.['gen_ai.provider.name'];
-      if (!provider) problems.push('invoke_agent manager has no gen_ai.provider.name');
-      walkAgent(root, 'manager', provider);
+      if (provider !== api.provider) problems.push(`invoke_agent manager has gen_ai.provider.name ${show(provider)}, expected "${api.provider}"`);
+      walkAgent(root, 'manager', api.provider);
     }
     // Each request's traceparent: this trace, the chat span that made it (retries aside: one each).
     const traceId = spans[0].trace_id;
@@ -540,7 +640,7 @@ const totals = demoFixtures.reduce((t, f) => ({ input: t.input + f.response.usag
       const want = chat ? `00-${traceId}-${chat.span_id}-01` : null;
       if (chat && tp !== want) problems.push(`the request answered by ${id} carried traceparent ${show(tp)}, expected "${want}" (its chat span)`);
     }
-    console.log(`  demo: ${spans.length} spans, ${requests.length} requests (streamed: ${show(streamedRequests)}), provider ${show(root?.attributes?.['gen_ai.provider.name'])}`);
+    console.log(`  demo (${api.kind}): ${spans.length} spans, ${requests.length} requests (streamed: ${show(streamedRequests)}), provider ${show(root?.attributes?.['gen_ai.provider.name'])}`);
   }
   report(what, problems, problems.length ? output : '');
   if (problems.length) {
@@ -548,7 +648,9 @@ const totals = demoFixtures.reduce((t, f) => ({ input: t.input + f.response.usag
   } else {
     rmSync(traceDir, { recursive: true, force: true });
   }
-}
+};
+await runDemo(apis.openai);
+await runDemo(apis.anthropic);
 
 stopServers();
 if (failures) fail(`${failures} of ${checks} check(s) failed (details above)`);

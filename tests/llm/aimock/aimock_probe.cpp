@@ -1,9 +1,11 @@
-// One chat call to an OpenAI-compatible server, for tests/llm/aimock/aimock_check.mjs:
+// One chat call to an OpenAI-compatible or Anthropic-compatible server, for
+// tests/llm/aimock/aimock_check.mjs:
 //
-//   aimock_probe <base url> <model> <case> <stream|plain>
+//   aimock_probe <base url> <model> <case> <stream|plain> [openai-compatible|anthropic-compatible]
 //
-// The client is made from the model string `openai-compatible:<base url>#<model>` (as
-// `agentrace demo --model` makes it; the key from OPENAI_API_KEY when set). The request is a
+// The client is made from the model string `<kind>:<base url>#<model>`, the kind
+// openai-compatible unless given (as `agentrace demo --model` makes it; the key from
+// OPENAI_API_KEY, or ANTHROPIC_API_KEY for anthropic-compatible, when set). The request is a
 // system message, the user message "aimock probe: <case>" (the fixtures in fixtures/ match on
 // it) and one tool, get_weather. Prints one JSON object on stdout and exits
 //   0  {"client": ..., "response": <ChatResponse>, "streamed": [<text pieces>]}
@@ -47,8 +49,11 @@ llm::ChatRequest probe_request(const std::string& model, const std::string& whic
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 5 || (std::string(argv[4]) != "stream" && std::string(argv[4]) != "plain")) {
-    std::fprintf(stderr, "usage: aimock_probe <base url> <model> <case> <stream|plain>\n");
+  const std::string kind = argc == 6 ? argv[5] : "openai-compatible";
+  if ((argc != 5 && argc != 6) || (std::string(argv[4]) != "stream" && std::string(argv[4]) != "plain") ||
+      (kind != "openai-compatible" && kind != "anthropic-compatible")) {
+    std::fprintf(stderr,
+                 "usage: aimock_probe <base url> <model> <case> <stream|plain> [openai-compatible|anthropic-compatible]\n");
     return 2;
   }
   const std::string base_url = argv[1];
@@ -59,7 +64,7 @@ int main(int argc, char** argv) {
   try {
     llm::ModelClientOptions options;
     options.stream = stream;
-    auto client = llm::make_llm_client("openai-compatible:" + base_url + "#" + model, options);
+    auto client = llm::make_llm_client(kind + ":" + base_url + "#" + model, options);
     llm::Json out{{"client", client_json(*client)}};
 
     // on_text runs on the client's I/O thread; complete_sync returns after the last piece.
