@@ -13,8 +13,5 @@ namespace agentrace::agent::detail {
 
 std::string messages_json(const std::vector<llm::Message>& messages);
 std::string message_json(const llm::Message& message);
-// Appends `text` as a JSON string literal; invalid UTF-8 becomes U+FFFD, so the output is
-// always valid JSON.
-void append_json_string(std::string& out, std::string_view text);
 
 }  // namespace agentrace::agent::detail

@@ -96,7 +96,14 @@ void append_utf8_sanitized(std::string& out, std::string_view text) {
   out.append(text.data() + run, n - run);
 }
 
+}  // namespace agentrace::tracing::detail
+
+namespace agentrace::tracing {
+
 void append_json_string(std::string& out, std::string_view text) {
+  using detail::json_special;
+  using detail::replacement_character;
+  using detail::utf8_sequence_length;
   static constexpr char hex[] = "0123456789abcdef";
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
   const std::size_t n = text.size();
@@ -138,6 +145,10 @@ void append_json_string(std::string& out, std::string_view text) {
   out.append(text.data() + run, n - run);
   out += '"';
 }
+
+}  // namespace agentrace::tracing
+
+namespace agentrace::tracing::detail {
 
 void append_json_uint(std::string& out, std::uint64_t value) { append_number(out, value); }
 

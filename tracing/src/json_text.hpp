@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "agentrace/tracing/attributes.hpp"
+#include "agentrace/tracing/json_text.hpp"
 
 namespace agentrace::tracing::detail {
 
@@ -20,9 +21,8 @@ bool utf8_valid(std::string_view text) noexcept;
 // Appends `text` with every ill-formed byte replaced by U+FFFD, as nlohmann's dump(replace) does.
 void append_utf8_sanitized(std::string& out, std::string_view text);
 
-// Appends `text` as a quoted JSON string. Model output is not guaranteed UTF-8: ill-formed bytes
-// become U+FFFD rather than invalid JSON.
-void append_json_string(std::string& out, std::string_view text);
+// The public agentrace/tracing/json_text.hpp: a quoted JSON string, ill-formed UTF-8 replaced.
+using tracing::append_json_string;
 void append_json_uint(std::string& out, std::uint64_t value);
 void append_json_int(std::string& out, std::int64_t value);
 // The shortest text that reads back as the same double. JSON has no NaN or infinity: those are
