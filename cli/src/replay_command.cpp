@@ -8,6 +8,7 @@
 #include "agentrace/tracing/jsonl.hpp"
 #include "demo_agents.hpp"
 #include "terminal.hpp"
+#include "trace_input.hpp"
 
 namespace agentrace::cli {
 namespace {
@@ -45,9 +46,8 @@ int run_replay(const ReplayCommandOptions& o) {
 
   std::vector<tracing::SpanData> original;
   if (fs::exists(trace_file, ec)) {
-    auto read = tracing::read_jsonl_file(trace_file);
-    for (const auto& e : read.errors) std::fprintf(stderr, "%s:%zu: %s\n", trace_file.c_str(), e.line, e.message.c_str());
-    original = std::move(read.spans);
+    // JSON Lines or OTLP/JSON; malformed lines are reported and left out.
+    if (auto read = read_trace_file(trace_file.string(), "replay", stderr)) original = std::move(read->spans);
   } else {
     std::fprintf(stderr, "agentrace replay: no trace %s beside the cassette: the span tree is not compared\n", trace_file.c_str());
   }
