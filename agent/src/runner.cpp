@@ -909,14 +909,34 @@ asio::awaitable<RunResult> Runner::run_async(const Agent& agent, std::string tas
 }
 
 RunResult Runner::run(const Agent& agent, std::string task, RunConfig config) {
-  asio::io_context io;
+  // One io_context per thread, reused from run to run: making one costs an epoll instance, an
+  // eventfd and a timerfd, which is a tenth of a short run. A run started from inside a run on
+  // this thread (a tool that runs an agent synchronously) gets a fresh one, so the outer run's
+  // handlers never execute inside the inner run() call.
+  thread_local std::optional<asio::io_context> reused;
+  thread_local int depth = 0;
+  std::optional<asio::io_context> fresh;
+  if (depth > 0) fresh.emplace();
+  if (!fresh && !reused) reused.emplace();
+  asio::io_context& io = fresh ? *fresh : *reused;
+  io.restart();
+  ++depth;
+  struct Leave {
+    int& depth;
+    ~Leave() { --depth; }
+  } leave{depth};
   std::optional<RunResult> result;
   std::exception_ptr error;
   asio::co_spawn(io, run_async(agent, std::move(task), std::move(config)), [&](std::exception_ptr e, RunResult r) {
     error = e;
     result = std::move(r);
   });
-  io.run();
+  try {
+    io.run();
+  } catch (...) {
+    if (!fresh) reused.reset();  // handlers may be left in it: the next run starts on a new one
+    throw;
+  }
   if (error) std::rethrow_exception(error);
   if (impl_->default_provider && !result->trace_id.empty()) {
     impl_->default_provider->force_flush(std::chrono::seconds(5));

@@ -437,3 +437,29 @@ TEST_CASE("runner: an invalid agent is a typed error before anything runs", "[ag
   CHECK_THROWS_WITH(h.runner.run(dup, "t"), Catch::Contains("add"));
   CHECK(h.tracing.spans().empty());
 }
+
+TEST_CASE("runner: runs one after another on a thread, and a run started inside a tool, all complete", "[agent][runner]") {
+  // Runner::run reuses one io_context per thread; a run started from inside a run (a tool that
+  // runs an agent synchronously) must get its own and leave the outer run's handlers alone.
+  Harness h;
+  Agent inner;
+  inner.name = "inner";
+  inner.model = std::make_shared<ScriptedLlmClient>(std::vector{ScriptedLlmClient::text("inner says 42")});
+  auto ask_inner = tools::make_tool("ask_inner", "Run the inner agent")
+                       .param<std::string>("task", "its task")
+                       .handler([&](const std::string& task) { return h.runner.run(inner, task).output; });
+  for (int round = 1; round <= 3; ++round) {
+    inner.model = std::make_shared<ScriptedLlmClient>(std::vector{ScriptedLlmClient::text("inner says 42")});
+    Agent outer;
+    outer.name = "outer";
+    outer.tools = {ask_inner};
+    outer.model = std::make_shared<ScriptedLlmClient>(
+        std::vector{ScriptedLlmClient::tool_calls({llm::ToolCall{.name = "ask_inner", .arguments = {{"task", "answer"}}}}),
+                    ScriptedLlmClient::text("the inner agent said: {{last_tool_result}}")});
+    const agent::RunResult r = h.runner.run(outer, "ask the inner agent");
+    INFO("round " << round);
+    REQUIRE(r.status == RunStatus::completed);
+    CHECK(r.output == "the inner agent said: inner says 42");
+  }
+  CHECK_THAT(h.tree(), AllSpansEnded());
+}
