@@ -217,6 +217,22 @@ TEST_CASE("replay reports a recording that runs out and agents that differ", "[d
   CHECK_FALSE(differs.matches());
 }
 
+TEST_CASE("a run recorded on another model replays on the demo's agents", "[demo][replay]") {
+  // As `agentrace replay` does for a demo run with --model: the agents are rebuilt with the
+  // scripted models, the recording names the real one. The models are replaced by the recording,
+  // so only names, nesting and tools must agree.
+  DemoRun run;
+  auto cassette = ag::Cassette::load(run.result.cassette);
+  for (auto& a : cassette.agents) a.model = "gpt-4o-mini";
+  const auto report = ag::replay(run.agents, cassette, run.spans);
+  INFO(report.describe(cassette));
+  CHECK(report.agents_match);
+  CHECK(report.matches());
+
+  cassette.agents[1].tools.push_back("web_search");  // a tool the researcher no longer has
+  CHECK_FALSE(ag::replay(run.agents, cassette, run.spans).agents_match);
+}
+
 TEST_CASE("a cassette that does not parse is a clear error", "[demo][replay]") {
   TempDir dir;
   const auto bad = dir.write("x.cassette.json", "{\"agentrace_cassette\": 1, \"trace_id\": \"t\"}");
