@@ -61,6 +61,15 @@ class ModelTransport {
                                          const CallOptions& call, std::shared_ptr<StreamSink> sink,
                                          std::function<std::string(std::string_view)> provider_message);
 
+  // One model call on top of post_json. Plain: the 2xx body is read by `parse`. Streamed: a new
+  // StreamState (members on_text, on_event(const net::SseEvent&) -> bool "that was the last",
+  // finish() -> ChatResponse) assembles the reply from the events. Errors from either are
+  // redacted like the transport's own, since an excerpt may quote a key the server echoed.
+  template <class StreamState>
+  asio::awaitable<ChatResponse> call(std::string path, net::Headers headers, std::string body, CallOptions options,
+                                     bool stream, ChatResponse (*parse)(std::string_view),
+                                     std::string (*provider_message)(std::string_view));
+
   // `text` with every occurrence of the secret replaced.
   [[nodiscard]] std::string redact(std::string text) const;
 
@@ -76,6 +85,30 @@ class ModelTransport {
   std::unique_ptr<net::HttpClient> client_;
   std::thread thread_;
 };
+
+template <class StreamState>
+asio::awaitable<ChatResponse> ModelTransport::call(std::string path, net::Headers headers, std::string body,
+                                                   CallOptions options, bool stream,
+                                                   ChatResponse (*parse)(std::string_view),
+                                                   std::string (*provider_message)(std::string_view)) {
+  if (!stream) {
+    auto exchange = post_json(std::move(path), std::move(headers), std::move(body), options, nullptr, provider_message);
+    const std::string reply = co_await std::move(exchange);
+    try {
+      co_return parse(reply);
+    } catch (const LlmError& e) {
+      throw LlmError(e.kind(), redact(e.what()), e.http_status(), e.retry_after());
+    }
+  }
+  auto state = std::make_shared<StreamState>();
+  state->on_text = std::move(options.on_text);
+  auto sink = std::make_shared<StreamSink>();
+  sink->on_event = [state](const net::SseEvent& event) { return state->on_event(event); };
+  auto exchange = post_json(std::move(path), std::move(headers), std::move(body), options, std::move(sink),
+                            provider_message);
+  co_await std::move(exchange);
+  co_return state->finish();
+}
 
 // The environment variable's value, or "" when unset (an empty variable counts as unset).
 std::string env_or_empty(const char* name);

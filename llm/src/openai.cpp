@@ -283,24 +283,9 @@ asio::awaitable<ChatResponse> OpenAiClient::complete(const ChatRequest& request,
   net::Headers headers = impl->options.headers;
   if (!impl->options.api_key.empty()) headers.set("Authorization", "Bearer " + impl->options.api_key);
   std::string body = request_body(request, stream).dump(-1, ' ', false, Json::error_handler_t::replace);
-  if (!stream) {
-    auto call = impl->transport.post_json("/chat/completions", std::move(headers), std::move(body), options, nullptr,
-                                          error_message);
-    const std::string reply = co_await std::move(call);
-    try {
-      co_return parse_openai_response(reply);
-    } catch (const LlmError& e) {  // its excerpt may quote a key the server echoed
-      throw LlmError(e.kind(), impl->transport.redact(e.what()), e.http_status(), e.retry_after());
-    }
-  }
-  auto state = std::make_shared<StreamState>();
-  state->on_text = std::move(options.on_text);
-  auto sink = std::make_shared<detail::StreamSink>();
-  sink->on_event = [state](const net::SseEvent& event) { return state->on_event(event); };
-  auto call = impl->transport.post_json("/chat/completions", std::move(headers), std::move(body), options, sink,
-                                        error_message);
-  co_await std::move(call);
-  co_return state->finish();
+  auto call = impl->transport.call<StreamState>("/chat/completions", std::move(headers), std::move(body), std::move(options),
+                                                stream, parse_openai_response, error_message);
+  co_return co_await std::move(call);
 }
 
 }  // namespace agentrace::llm
