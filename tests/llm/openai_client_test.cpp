@@ -19,6 +19,7 @@
 #include "agentrace/llm/model_string.hpp"
 #include "agentrace/llm/openai.hpp"
 #include "agentrace/tracing/propagation.hpp"
+#include "llm/client_test_support.hpp"
 #include "support/fake_llm_server.hpp"
 #include "support/test_support.hpp"
 
@@ -33,6 +34,13 @@ using agentrace::testing::FakeReply;
 using agentrace::testing::FakeToolCall;
 using agentrace::testing::FakeUsage;
 using agentrace::testing::ScopedEnv;
+using agentrace::testing::TextSink;
+using agentrace::testing::add_schema;
+using agentrace::testing::ask;
+using agentrace::testing::closed_port;
+using agentrace::testing::llm_error_of;
+using agentrace::testing::text_reply;
+using agentrace::testing::weather_schema;
 using agentrace::testing::WhatContains;
 
 namespace {
@@ -47,23 +55,6 @@ OpenAiOptions options_for(const FakeLlmServer& fake) {
   o.model = "gpt-fake";
   o.http.timeouts.total = 10s;  // a client bug fails the test instead of hanging it
   return o;
-}
-
-ChatRequest ask(std::string text, std::string model = {}) {
-  ChatRequest r;
-  r.model = std::move(model);
-  r.messages = {Message::user(std::move(text))};
-  return r;
-}
-
-Json add_schema() {
-  return {{"type", "object"},
-          {"properties", {{"a", {{"type", "integer"}}}, {"b", {{"type", "integer"}}}}},
-          {"required", {"a", "b"}}};
-}
-
-Json weather_schema() {
-  return {{"type", "object"}, {"properties", {{"city", {{"type", "string"}}}}}, {"required", {"city"}}};
 }
 
 // A request using every field: a system prompt, an assistant turn with two tool calls and their
@@ -97,50 +88,6 @@ tracing::SpanContext span_context() {
   c.span_id = *tracing::SpanId::from_hex("00f067aa0ba902b7");
   c.flags.value = tracing::TraceFlags::sampled_bit;
   return c;
-}
-
-// The LlmError `f` throws; fails the test when it throws nothing or something else.
-template <class F>
-LlmError llm_error_of(F&& f) {
-  try {
-    f();
-  } catch (const LlmError& e) {
-    return e;
-  } catch (const std::exception& e) {
-    FAIL("expected an LlmError, got: " << e.what());
-  }
-  FAIL("expected an LlmError, nothing was thrown");
-  throw std::logic_error("unreachable");
-}
-
-// Collects on_text pieces (called on the client's I/O thread).
-struct TextSink {
-  std::mutex mutex;
-  std::vector<std::string> pieces;
-
-  std::function<void(std::string_view)> callback() {
-    return [this](std::string_view text) {
-      std::lock_guard lock(mutex);
-      if (!text.empty()) pieces.emplace_back(text);
-    };
-  }
-  std::vector<std::string> get() {
-    std::lock_guard lock(mutex);
-    return pieces;
-  }
-};
-
-// A port nothing listens on: bound, then released.
-std::uint16_t closed_port() {
-  asio::io_context io;
-  asio::ip::tcp::acceptor acceptor(io, {asio::ip::make_address("127.0.0.1"), 0});
-  return acceptor.local_endpoint().port();
-}
-
-FakeReply text_reply(std::string text) {
-  FakeReply r;
-  r.text = std::move(text);
-  return r;
 }
 
 }  // namespace
