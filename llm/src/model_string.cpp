@@ -58,29 +58,29 @@ ModelSpec parse_model_string(std::string_view text) {
   bad(text, "unknown provider \"" + spec.kind + "\"");
 }
 
-std::shared_ptr<LlmClient> make_llm_client(std::string_view model_string, const ModelClientOptions& options) {
-  const ModelSpec spec = parse_model_string(model_string);
-  if (spec.kind == "scripted") return ScriptedLlmClient::from_file(spec.path);
-  if (spec.kind == "openai" || spec.kind == "openai-compatible") {
-    OpenAiOptions o = OpenAiOptions::from_env();
-    o.model = spec.model;
-    o.stream = options.stream;
-    o.http = options.http;
-    if (spec.kind == "openai-compatible") {
-      o.base_url = spec.base_url;
-      o.require_api_key = false;
-    }
-    return std::make_shared<OpenAiClient>(std::move(o));
-  }
-  AnthropicOptions o = AnthropicOptions::from_env();
+namespace {
+
+// Both HTTP clients take the same settings from a model string, over their from_env() defaults.
+template <class Client, class Options>
+std::shared_ptr<LlmClient> http_client(const ModelSpec& spec, const ModelClientOptions& options) {
+  Options o = Options::from_env();
   o.model = spec.model;
   o.stream = options.stream;
   o.http = options.http;
-  if (spec.kind == "anthropic-compatible") {
+  if (spec.kind.ends_with("-compatible")) {
     o.base_url = spec.base_url;
     o.require_api_key = false;
   }
-  return std::make_shared<AnthropicClient>(std::move(o));
+  return std::make_shared<Client>(std::move(o));
+}
+
+}  // namespace
+
+std::shared_ptr<LlmClient> make_llm_client(std::string_view model_string, const ModelClientOptions& options) {
+  const ModelSpec spec = parse_model_string(model_string);
+  if (spec.kind == "scripted") return ScriptedLlmClient::from_file(spec.path);
+  if (spec.kind.starts_with("openai")) return http_client<OpenAiClient, OpenAiOptions>(spec, options);
+  return http_client<AnthropicClient, AnthropicOptions>(spec, options);
 }
 
 }  // namespace agentrace::llm
