@@ -61,10 +61,10 @@ int main(int argc, char** argv) {
     if (!span.name.starts_with("chat ")) continue;
     std::printf("%s:", span.name.c_str());
     for (const tr::Attribute& a : span.attributes) {
-      const std::string& key = a.key;
+      const std::string_view key = a.key;
       if (key.starts_with("gen_ai.provider") || key.starts_with("server.") || key.starts_with("gen_ai.usage") ||
           key == "gen_ai.response.finish_reasons" || key == ag::attr::llm_attempts) {
-        std::printf(" %s=%s", key.c_str(), tr::to_display_string(a.value).c_str());
+        std::printf(" %s=%s", a.key.c_str(), tr::to_display_string(a.value).c_str());
       }
     }
     std::printf("\n");

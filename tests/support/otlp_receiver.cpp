@@ -123,7 +123,7 @@ std::string attribute_text(const tracing::AttributeValue& value) {
 namespace {
 AttributeMap attributes_of(const tracing::Attributes& attributes) {
   AttributeMap out;
-  for (const auto& a : attributes) out[a.key] = attribute_text(a.value);
+  for (const auto& a : attributes) out[a.key.str()] = attribute_text(a.value);
   return out;
 }
 }  // namespace

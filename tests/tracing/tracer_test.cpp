@@ -458,3 +458,87 @@ TEST_CASE("Attributes behaves as a vector and keeps elements only invisibly", "[
   CHECK(moved.empty());
   CHECK(moved.capacity() == 0);
 }
+
+TEST_CASE("attribute keys are interned: equal text, same pointer, from any thread", "[tracing][attributes]") {
+  const std::string built = std::string("app.") + "items";
+  const AttributeKey a("app.items");
+  const AttributeKey b(built);
+  CHECK(a == b);
+  CHECK(a.data() == b.data());  // one copy of the text for the whole process
+  CHECK(a.interned());
+  CHECK(a.owned_bytes() == 0);
+  CHECK(a.view() == "app.items");
+  CHECK(std::string(a.c_str()) == "app.items");  // NUL-terminated
+  CHECK(a != AttributeKey("app.item"));
+  CHECK(a == std::string_view("app.items"));
+  CHECK(AttributeKey() == AttributeKey(""));
+  CHECK(AttributeKey().empty());
+  CHECK(AttributeKey("a") < AttributeKey("b"));
+
+  // The per-thread cache is keyed by the caller's buffer: reusing the buffer for other text
+  // must give the other key, never the cached one.
+  std::string buffer = "first.key";
+  const AttributeKey first(buffer);
+  buffer.replace(0, buffer.size(), "other.key");
+  const AttributeKey other(buffer);
+  CHECK(other.view() == "other.key");
+  CHECK(first.view() == "first.key");
+
+  const char* from_thread = nullptr;
+  std::thread([&] { from_thread = AttributeKey(std::string("app.items")).data(); }).join();
+  CHECK(from_thread == a.data());
+}
+
+TEST_CASE("more than 64 keys on a span: replacement still finds every key", "[tracing][tracer][attributes]") {
+  InMemoryTracing t;
+  {
+    Span s = t.tracer.start_span("many");
+    for (int round = 0; round < 2; ++round) {
+      for (int i = 0; i < 100; ++i) s.set_attribute("k" + std::to_string(i), round * 1000 + i);
+    }
+  }
+  const auto all_spans = t.spans();
+  const auto& s = only_span(all_spans, "many");
+  REQUIRE(s.attributes.size() == 100);
+  for (int i = 0; i < 100; ++i) {
+    const auto* v = find_attribute_as<std::int64_t>(s.attributes, "k" + std::to_string(i));
+    REQUIRE(v != nullptr);
+    CHECK(*v == 1000 + i);
+  }
+}
+
+TEST_CASE("past the intern bound keys own their text and behave the same", "[tracing][attributes]") {
+  // Fill the process-wide table (4 MiB of distinct names), as keys built from data would.
+  const std::string pad(200, 'x');
+  std::size_t made = 0;
+  for (; made < 40'000; ++made) {
+    const AttributeKey k(pad + std::to_string(made));
+    if (!k.interned()) break;
+  }
+  REQUIRE(made < 40'000);  // the bound was reached
+  const AttributeKey a(std::string("dynamic.") + pad);
+  const AttributeKey b(std::string("dynamic.") + pad);
+  CHECK_FALSE(a.interned());
+  CHECK(a.owned_bytes() == a.size());
+  CHECK(a.data() != b.data());
+  CHECK(a == b);
+  const AttributeKey copy = a;  // a deep copy
+  CHECK(copy == a);
+  CHECK(copy.data() != a.data());
+  AttributeKey assigned("app.items");  // interned before the bound: still found
+  CHECK(assigned.interned());
+  assigned = copy;
+  CHECK(assigned == a);
+  CHECK(assigned != AttributeKey("app.items"));
+
+  InMemoryTracing t;
+  {
+    Span s = t.tracer.start_span("owned keys");
+    s.set_attribute(a, 1).set_attribute("dynamic." + pad, 2).set_attribute("app.items", 3);
+  }
+  const auto all_spans = t.spans();
+  const auto& s = only_span(all_spans, "owned keys");
+  REQUIRE(s.attributes.size() == 2);  // the second set replaced the first
+  CHECK(*find_attribute_as<std::int64_t>(s.attributes, a) == 2);
+  CHECK(*find_attribute_as<std::int64_t>(s.attributes, "app.items") == 3);
+}

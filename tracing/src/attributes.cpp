@@ -1,9 +1,85 @@
 #include "agentrace/tracing/attributes.hpp"
 
+#include <array>
 #include <cstdio>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <unordered_set>
 
 namespace agentrace::tracing {
 namespace {
+
+// ---------------------------------------------------------------------------------------------
+// Interned attribute names
+
+// Every distinct name once, NUL-terminated, in chunks that are never freed: keys hold plain
+// pointers into them, from any thread, until the process exits.
+class InternTable {
+ public:
+  // The interned copy of `text`, or nullptr once the table holds kInternLimitBytes.
+  const char* intern(std::string_view text) {
+    std::lock_guard lock(mutex_);
+    if (auto it = names_.find(text); it != names_.end()) return it->data();
+    if (bytes_ + text.size() + 1 > AttributeKey::kInternLimitBytes) return nullptr;
+    char* copy = allocate(text.size() + 1);
+    std::memcpy(copy, text.data(), text.size());
+    copy[text.size()] = '\0';
+    bytes_ += text.size() + 1;
+    names_.emplace(copy, text.size());
+    return copy;
+  }
+
+ private:
+  static constexpr std::size_t chunk_bytes = 16 * 1024;
+
+  char* allocate(std::size_t n) {
+    if (n > chunk_bytes / 4) return chunks_.emplace_back(std::make_unique<char[]>(n)).get();
+    if (n > left_) {
+      cursor_ = chunks_.emplace_back(std::make_unique<char[]>(chunk_bytes)).get();
+      left_ = chunk_bytes;
+    }
+    char* out = cursor_;
+    cursor_ += n;
+    left_ -= n;
+    return out;
+  }
+
+  std::mutex mutex_;
+  std::unordered_set<std::string_view> names_;
+  std::vector<std::unique_ptr<char[]>> chunks_;
+  char* cursor_ = nullptr;
+  std::size_t left_ = 0;
+  std::size_t bytes_ = 0;
+};
+
+InternTable& intern_table() {
+  static auto* table = new InternTable;  // never destroyed: keys may be made during static destruction
+  return *table;
+}
+
+// Most keys are made from the same few string literals over and over, so each thread remembers,
+// by the address and length of the text it was given, which interned copy that text had. A hit
+// is confirmed by comparing the bytes (the caller's buffer may since hold other text).
+struct KeyCacheEntry {
+  const char* source = nullptr;
+  std::size_t size = 0;
+  const char* interned = nullptr;
+};
+
+const char* intern_cached(std::string_view text) {
+  thread_local std::array<KeyCacheEntry, 256> cache{};
+  const auto address = reinterpret_cast<std::uintptr_t>(text.data());
+  const std::size_t slot = static_cast<std::size_t>(((address >> 3) ^ text.size()) * 0x9E3779B97F4A7C15ull >> 56);
+  KeyCacheEntry& entry = cache[slot];
+  if (entry.source == text.data() && entry.size == text.size() &&
+      std::memcmp(entry.interned, text.data(), text.size()) == 0) {
+    return entry.interned;
+  }
+  const char* interned = intern_table().intern(text);
+  if (interned != nullptr) entry = KeyCacheEntry{text.data(), text.size(), interned};
+  return interned;
+}
 
 std::string number_text(double v) {
   char buf[32];
@@ -31,6 +107,34 @@ std::string join(const std::vector<T>& items) {
 }
 
 }  // namespace
+
+AttributeKey::AttributeKey(std::string_view text) {
+  if (text.empty()) return;
+  size_ = text.size();
+  if (const char* interned = intern_cached(text)) {
+    data_ = interned;
+    return;
+  }
+  auto* copy = new char[text.size() + 1];
+  std::memcpy(copy, text.data(), text.size());
+  copy[text.size()] = '\0';
+  data_ = copy;
+  owned_ = true;
+}
+
+void AttributeKey::copy_owned() {
+  auto* copy = new char[size_ + 1];
+  std::memcpy(copy, data_, size_);
+  copy[size_] = '\0';
+  data_ = copy;
+}
+
+void AttributeKey::release() noexcept {
+  if (owned_) delete[] data_;
+  data_ = "";
+  size_ = 0;
+  owned_ = false;
+}
 
 const AttributeValue* find_attribute(const Attributes& attrs, std::string_view key) noexcept {
   for (const auto& a : attrs) {

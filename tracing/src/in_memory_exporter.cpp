@@ -4,7 +4,7 @@ namespace agentrace::tracing {
 
 std::vector<SpanData> InMemoryExporter::Storage::spans() const {
   std::lock_guard lock(mutex_);
-  return spans_;
+  return {spans_.begin(), spans_.end()};
 }
 
 std::size_t InMemoryExporter::Storage::size() const {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <functional>
 #include <mutex>
 #include <typeinfo>
 
@@ -68,7 +69,8 @@ Parent::Parent(const Span& span) noexcept : Parent(span.context()) {}
 Span::Span(Span&& other) noexcept
     : core_(std::exchange(other.core_, nullptr)),
       data_(std::exchange(other.data_, nullptr)),
-      context_(std::move(other.context_)) {}
+      context_(std::move(other.context_)),
+      key_filter_(std::exchange(other.key_filter_, 0)) {}
 
 Span& Span::operator=(Span&& other) noexcept {
   if (this != &other) {
@@ -76,34 +78,47 @@ Span& Span::operator=(Span&& other) noexcept {
     core_ = std::exchange(other.core_, nullptr);
     data_ = std::exchange(other.data_, nullptr);
     context_ = std::move(other.context_);
+    key_filter_ = std::exchange(other.key_filter_, 0);
   }
   return *this;
+}
+
+// An interned key is identified by its address; any other (the empty key, keys owned past the
+// intern bound) by a hash of its text, so equal keys always get the same bit.
+std::uint64_t Span::key_bit(const AttributeKey& key) noexcept {
+  const std::uint64_t h = key.interned() ? static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(key.data()))
+                                         : std::hash<std::string_view>{}(key.view());
+  return std::uint64_t{1} << ((h * 0x9E3779B97F4A7C15ull) >> 58);
 }
 
 // The attribute to write `key` into: the existing one (the spec: setting a key again replaces its
 // value), a new one built from a recycled object whose buffers are reused, or nullptr when the
 // count limit is reached (counted as dropped).
-Attribute* Span::attribute_slot(std::string_view key) {
+Attribute* Span::attribute_slot(const AttributeKey& key) {
   Attributes& attrs = data_->attributes;
-  for (auto& a : attrs) {
-    if (a.key == key) return &a;
+  const std::uint64_t bit = key_bit(key);
+  if ((key_filter_ & bit) != 0) {
+    for (auto& a : attrs) {
+      if (a.key == key) return &a;
+    }
   }
   if (attrs.size() >= core_->limits.attribute_count) {
     ++data_->dropped_attributes_count;
     return nullptr;
   }
   if (attrs.capacity() == 0) attrs.reserve(8);  // one allocation for the typical span, kept on reuse
-  Attribute& slot = attrs.next_slot();  // a recycled span's slot: its key buffer is reused
-  slot.key.assign(key);
+  Attribute& slot = attrs.next_slot();  // a recycled span's slot: its value's buffer is reused
+  slot.key = key;
+  key_filter_ |= bit;
   return &slot;
 }
 
-void Span::set_attribute_value(std::string_view key, AttributeValue&& value) {
+void Span::set_attribute_value(const AttributeKey& key, AttributeValue&& value) {
   truncate_strings(value, core_->limits.attribute_value_length);
   if (Attribute* slot = attribute_slot(key)) slot->value = std::move(value);
 }
 
-void Span::set_string_attribute(std::string_view key, std::string_view value) {
+void Span::set_string_attribute(const AttributeKey& key, std::string_view value) {
   Attribute* slot = attribute_slot(key);
   if (slot == nullptr) return;
   value = value.substr(0, std::min(value.size(), core_->limits.attribute_value_length));
@@ -127,15 +142,15 @@ void assign_scalar(AttributeValue& slot, T value) {
 
 }  // namespace
 
-void Span::set_scalar_attribute(std::string_view key, bool value) {
+void Span::set_scalar_attribute(const AttributeKey& key, bool value) {
   if (Attribute* slot = attribute_slot(key)) assign_scalar(slot->value, value);
 }
 
-void Span::set_scalar_attribute(std::string_view key, std::int64_t value) {
+void Span::set_scalar_attribute(const AttributeKey& key, std::int64_t value) {
   if (Attribute* slot = attribute_slot(key)) assign_scalar(slot->value, value);
 }
 
-void Span::set_scalar_attribute(std::string_view key, double value) {
+void Span::set_scalar_attribute(const AttributeKey& key, double value) {
   if (Attribute* slot = attribute_slot(key)) assign_scalar(slot->value, value);
 }
 

@@ -1,6 +1,7 @@
 // Typed attribute values (OpenTelemetry's AnyValue minus maps and bytes): no JSON on the hot path.
 #pragma once
 
+#include <compare>
 #include <concepts>
 #include <cstddef>
 #include <initializer_list>
@@ -40,8 +41,88 @@ AttributeValue to_attribute_value(T&& v) {
   }
 }
 
+// An attribute's name. Names are few and repeat in every span, so each distinct one is stored
+// once for the life of the process (interned) and a key is a pointer to that copy: copying a
+// span's attributes copies no key text, and comparing two keys compares pointers. Interning
+// costs a lookup in a small per-thread cache when a key is made from text; make a key once
+// (`static const AttributeKey k{"my.key"};`) to skip even that. Past a bound on the interned
+// text (kInternLimitBytes, against unbounded distinct names such as keys built from data), keys
+// own a private copy instead, and behave the same.
+class AttributeKey {
+ public:
+  static constexpr std::size_t kInternLimitBytes = std::size_t{4} << 20;
+
+  AttributeKey() noexcept = default;  // the empty name
+  AttributeKey(std::string_view text);  // NOLINT: implicit, a key is spelled as its text
+  AttributeKey(const char* text) : AttributeKey(std::string_view(text)) {}  // NOLINT
+  AttributeKey(const std::string& text) : AttributeKey(std::string_view(text)) {}  // NOLINT
+  AttributeKey(const AttributeKey& other) : data_(other.data_), size_(other.size_), owned_(other.owned_) {
+    if (owned_) copy_owned();
+  }
+  AttributeKey(AttributeKey&& other) noexcept
+      : data_(std::exchange(other.data_, "")), size_(std::exchange(other.size_, 0)), owned_(std::exchange(other.owned_, false)) {}
+  AttributeKey& operator=(const AttributeKey& other) {
+    if (this != &other) {
+      if (other.owned_) {
+        AttributeKey copy(other);
+        swap(copy);
+      } else {
+        release();
+        data_ = other.data_;
+        size_ = other.size_;
+      }
+    }
+    return *this;
+  }
+  AttributeKey& operator=(AttributeKey&& other) noexcept {
+    AttributeKey moved(std::move(other));
+    swap(moved);
+    return *this;
+  }
+  ~AttributeKey() { release(); }
+
+  [[nodiscard]] std::string_view view() const noexcept { return {data_, size_}; }
+  operator std::string_view() const noexcept { return view(); }  // NOLINT: implicit by design
+  [[nodiscard]] std::string str() const { return std::string(view()); }
+  // The text, NUL-terminated.
+  [[nodiscard]] const char* data() const noexcept { return data_; }
+  [[nodiscard]] const char* c_str() const noexcept { return data_; }
+  [[nodiscard]] std::size_t size() const noexcept { return size_; }
+  [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
+  // True when the text lives in the process-wide table (false past the bound, and for "").
+  [[nodiscard]] bool interned() const noexcept { return !owned_ && size_ != 0; }
+  // Heap bytes this key alone holds: 0 when interned.
+  [[nodiscard]] std::size_t owned_bytes() const noexcept { return owned_ ? size_ : 0; }
+
+  void swap(AttributeKey& other) noexcept {
+    std::swap(data_, other.data_);
+    std::swap(size_, other.size_);
+    std::swap(owned_, other.owned_);
+  }
+
+  friend bool operator==(const AttributeKey& a, const AttributeKey& b) noexcept {
+    if (a.data_ == b.data_ && a.size_ == b.size_) return true;
+    // Two interned keys are equal only if they are the same pointer.
+    if (!a.owned_ && !b.owned_ && a.size_ != 0 && b.size_ != 0) return false;
+    return a.view() == b.view();
+  }
+  friend bool operator==(const AttributeKey& a, std::string_view b) noexcept { return a.view() == b; }
+  friend bool operator==(const AttributeKey& a, const char* b) noexcept { return a.view() == b; }
+  friend bool operator==(const AttributeKey& a, const std::string& b) noexcept { return a.view() == b; }
+  friend auto operator<=>(const AttributeKey& a, const AttributeKey& b) noexcept { return a.view() <=> b.view(); }
+  friend auto operator<=>(const AttributeKey& a, std::string_view b) noexcept { return a.view() <=> b; }
+
+ private:
+  void copy_owned();
+  void release() noexcept;
+
+  const char* data_ = "";
+  std::size_t size_ = 0;
+  bool owned_ = false;  // data_ is a new[] copy this key frees
+};
+
 struct Attribute {
-  std::string key;
+  AttributeKey key;
   AttributeValue value;
 
   Attribute() = default;
@@ -110,7 +191,7 @@ class Attributes {
   [[nodiscard]] std::size_t retained_bytes() const noexcept {
     std::size_t bytes = items_.capacity() * sizeof(Attribute);
     for (const auto& a : items_) {
-      bytes += a.key.capacity();
+      bytes += a.key.owned_bytes();
       if (const auto* s = std::get_if<std::string>(&a.value)) {
         bytes += s->capacity();
       } else if (a.value.index() >= 4) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <atomic>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -25,7 +26,7 @@ class InMemoryExporter final : public SpanExporter {
 
    private:
     mutable std::mutex mutex_;
-    std::vector<SpanData> spans_;
+    std::deque<SpanData> spans_;  // grows without moving what it holds
   };
 
   InMemoryExporter() : storage_(std::make_shared<Storage>()) {}

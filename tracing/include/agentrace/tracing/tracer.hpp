@@ -93,8 +93,10 @@ class Span {
   // Valid for every span a working tracer started (sampled or not), even after end().
   [[nodiscard]] const SpanContext& context() const noexcept { return context_; }
 
+  // Setting a key again replaces its value (the spec). The key may be any text; a key made once
+  // (`static const AttributeKey k{"app.items"};`) skips the per-call name lookup.
   template <typename V>
-  Span& set_attribute(std::string_view key, V&& value) {
+  Span& set_attribute(const AttributeKey& key, V&& value) {
     if (data_ != nullptr) {
       using D = std::remove_cvref_t<V>;
       if constexpr (std::is_convertible_v<V, std::string_view> && !std::is_same_v<D, AttributeValue>) {
@@ -136,17 +138,21 @@ class Span {
   friend class Tracer;
   Span(const detail::TracerCore* core, SpanData* data, SpanContext context) noexcept
       : core_(core), data_(data), context_(std::move(context)) {}
-  void set_attribute_value(std::string_view key, AttributeValue&& value);
-  void set_string_attribute(std::string_view key, std::string_view value);
-  void set_scalar_attribute(std::string_view key, bool value);
-  void set_scalar_attribute(std::string_view key, std::int64_t value);
-  void set_scalar_attribute(std::string_view key, double value);
-  Attribute* attribute_slot(std::string_view key);
+  static std::uint64_t key_bit(const AttributeKey& key) noexcept;
+  void set_attribute_value(const AttributeKey& key, AttributeValue&& value);
+  void set_string_attribute(const AttributeKey& key, std::string_view value);
+  void set_scalar_attribute(const AttributeKey& key, bool value);
+  void set_scalar_attribute(const AttributeKey& key, std::int64_t value);
+  void set_scalar_attribute(const AttributeKey& key, double value);
+  Attribute* attribute_slot(const AttributeKey& key);
   void finish(std::uint64_t end_unix_ns) noexcept;
 
   const detail::TracerCore* core_ = nullptr;
   SpanData* data_ = nullptr;  // owned while recording
   SpanContext context_;
+  // A one-word Bloom filter of the keys set so far: a key whose bit is clear is new, so setting
+  // it skips the search for an existing one (most sets on a span are of new keys).
+  std::uint64_t key_filter_ = 0;
 };
 
 // Creates spans for one instrumentation scope. Cheap to copy; keeps its provider's core alive.
