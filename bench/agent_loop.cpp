@@ -1,7 +1,7 @@
 // agent_loop: what the Runner costs per run, with and without tracing (workload W of issue 3).
 //
 //   agent_loop [--runs 2000] [--concurrent 1000] [--delay-ms 20] [--threads 2] [--repeat 5]
-//              [--content full|truncated|off]
+//              [--content full|truncated|off] [--only traced|off]
 //
 // Workload W: one agent with one tool add(a, b); a scripted model that answers add(turn, turn+1)
 // five times, then a final text: 6 model calls and 5 tool calls per run. Traced runs go to an
@@ -9,6 +9,7 @@
 // the other, traced and untraced, in the same process (tracing's share is the difference).
 // Concurrent: --concurrent runs started at once on one io_context served by --threads threads,
 // the model waiting --delay-ms per call on an asynchronous timer (ideal wall time 6 x delay).
+// --only runs one side of the sequential pair, for profilers (no share is printed then).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -35,11 +36,13 @@ struct Args {
   int threads = 2;
   int repeat = 5;
   agent::ContentCapture content = agent::ContentCapture::truncated;
+  bool run_traced = true;
+  bool run_off = true;
 };
 
 [[noreturn]] void usage(const std::string& message) {
   std::fprintf(stderr, "agent_loop: %s\nusage: agent_loop [--runs N] [--concurrent N] [--delay-ms MS] [--threads T] "
-                       "[--repeat R] [--content full|truncated|off]\n", message.c_str());
+                       "[--repeat R] [--content full|truncated|off] [--only traced|off]\n", message.c_str());
   std::exit(2);
 }
 
@@ -60,6 +63,10 @@ Args parse(int argc, char** argv) {
         else if (value == "truncated") a.content = agent::ContentCapture::truncated;
         else if (value == "off") a.content = agent::ContentCapture::off;
         else usage("--content takes full, truncated or off");
+      } else if (arg == "--only") {
+        if (value == "traced") a.run_off = false;
+        else if (value == "off") a.run_traced = false;
+        else usage("--only takes traced or off");
       } else usage("unknown argument " + arg);
     } catch (const std::logic_error&) {
       usage("bad number for " + arg);
@@ -184,20 +191,26 @@ int main(int argc, char** argv) {
     std::vector<double> traced_us, off_us;
     std::size_t spans = 0;
     for (int r = 0; r < args.repeat; ++r) {  // interleaved, so drift on a shared machine hits both
-      const Sequential on = sequential(args, true, add);
-      traced_us.push_back(on.us_per_run);
-      spans = on.spans;
-      off_us.push_back(sequential(args, false, add).us_per_run);
+      if (args.run_traced) {
+        const Sequential on = sequential(args, true, add);
+        traced_us.push_back(on.us_per_run);
+        spans = on.spans;
+      }
+      if (args.run_off) off_us.push_back(sequential(args, false, add).us_per_run);
     }
-    const double on = bench::median(traced_us);
-    const double off = bench::median(off_us);
     std::printf("sequential: %d runs x %d repeats (medians)\n", args.runs, args.repeat);
-    std::printf("  us/run traced        %.1f\n", on);
-    std::printf("  us/run tracing off   %.1f\n", off);
-    std::printf("  tracing share        %.1f%%\n", on > 0 ? 100.0 * (on - off) / on : 0.0);
-    std::printf("  spans/run            %zu\n", spans);
-    std::printf("  peak RSS             %.1f MB (all %d traced runs' spans kept in memory)\n",
-                static_cast<double>(bench::peak_rss_kb()) / 1024.0, args.runs);
+    const double on = args.run_traced ? bench::median(traced_us) : 0;
+    const double off = args.run_off ? bench::median(off_us) : 0;
+    if (args.run_traced) std::printf("  us/run traced        %.1f\n", on);
+    if (args.run_off) std::printf("  us/run tracing off   %.1f\n", off);
+    if (args.run_traced && args.run_off) {
+      std::printf("  tracing share        %.1f%%\n", on > 0 ? 100.0 * (on - off) / on : 0.0);
+    }
+    if (args.run_traced) {
+      std::printf("  spans/run            %zu\n", spans);
+      std::printf("  peak RSS             %.1f MB (all %d traced runs' spans kept in memory)\n",
+                  static_cast<double>(bench::peak_rss_kb()) / 1024.0, args.runs);
+    }
   }
   if (args.concurrent > 0) {
     std::vector<double> wall;

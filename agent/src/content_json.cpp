@@ -70,6 +70,21 @@ std::string messages_json(const std::vector<llm::Message>& messages) {
   return out;
 }
 
+const std::string& GrowingMessagesJson::update(const std::vector<llm::Message>& messages) {
+  if (messages.size() < count_ || json_.empty()) {
+    json_ = messages_json(messages);
+    count_ = messages.size();
+    return json_;
+  }
+  json_.pop_back();  // the closing ']'
+  for (; count_ < messages.size(); ++count_) {
+    if (count_ > 0) json_ += ',';
+    append_message(json_, messages[count_]);
+  }
+  json_ += ']';
+  return json_;
+}
+
 std::string message_json(const llm::Message& message) {
   std::string out;
   out.reserve(message.content.size() + 64);

@@ -13,7 +13,18 @@ std::size_t utf8_boundary(std::string_view text, std::size_t at) noexcept {
   return at;
 }
 
+// The truncated form of `text` (longer than `max_bytes`), with its marker.
+std::string truncated(std::string_view text, std::size_t max_bytes) {
+  const std::size_t cut = utf8_boundary(text, max_bytes);
+  std::string out(text.substr(0, cut));
+  out += "...[truncated ";
+  out += std::to_string(text.size() - cut);
+  out += " bytes]";
+  return out;
+}
+
 }  // namespace
+
 
 std::string_view to_string(RunStatus status) noexcept {
   switch (status) {
@@ -56,12 +67,18 @@ std::optional<std::string> ContentPolicy::apply(std::string_view text) const {
     case ContentCapture::truncated: break;
   }
   if (text.size() <= max_bytes) return std::string(text);
-  const std::size_t cut = utf8_boundary(text, max_bytes);
-  std::string out(text.substr(0, cut));
-  out += "...[truncated ";
-  out += std::to_string(text.size() - cut);
-  out += " bytes]";
-  return out;
+  return truncated(text, max_bytes);
+}
+
+void ContentPolicy::record(tracing::Span& span, std::initializer_list<tracing::AttributeKey> keys,
+                           std::string_view text) const {
+  if (mode == ContentCapture::off || !span.is_recording()) return;
+  std::string cut;
+  if (mode == ContentCapture::truncated && text.size() > max_bytes) {
+    cut = truncated(text, max_bytes);
+    text = cut;
+  }
+  for (const auto& key : keys) span.set_attribute(key, text);
 }
 
 namespace {

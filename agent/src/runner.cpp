@@ -225,7 +225,8 @@ struct Runner::Impl {
   asio::awaitable<std::optional<llm::ChatResponse>> think(const Agent& agent, const llm::ChatRequest& request,
                                                           tr::Span& step_span, int step, RunScope& scope,
                                                           std::stop_token stop, Clock::time_point deadline,
-                                                          RunStatus& failure, std::string& error);
+                                                          RunStatus& failure, std::string& error,
+                                                          detail::GrowingMessagesJson* input_json = nullptr);
 
   asio::awaitable<llm::ChatResponse> call_model(const Agent& agent, const llm::ChatRequest& request, llm::CallOptions options,
                                                 std::stop_token stop, Clock::time_point deadline);
@@ -281,7 +282,8 @@ asio::awaitable<llm::ChatResponse> Runner::Impl::call_model(const Agent& agent, 
 asio::awaitable<std::optional<llm::ChatResponse>> Runner::Impl::think(const Agent& agent, const llm::ChatRequest& request,
                                                                       tr::Span& step_span, int step, RunScope& scope,
                                                                       std::stop_token stop, Clock::time_point deadline,
-                                                                      RunStatus& failure, std::string& error) {
+                                                                      RunStatus& failure, std::string& error,
+                                                                      detail::GrowingMessagesJson* input_json) {
   const RunConfig& config = *scope.config;
   tr::Span span = tracer.start_span("chat " + request.model, {.parent = step_span, .kind = tr::SpanKind::client});
   if (span.is_recording()) {
@@ -299,10 +301,13 @@ asio::awaitable<std::optional<llm::ChatResponse>> Runner::Impl::think(const Agen
       span.set_attribute(attr::server_address, server->address).set_attribute(attr::server_port, server->port);
     }
     if (options.content.mode != ContentCapture::off) {
-      if (auto v = options.content.apply(detail::messages_json(request.messages))) {
-        span.set_attribute(attr::input_messages, *v).set_attribute(attr::input_value, *v).set_attribute(
-            attr::input_mime_type, "application/json");
-      }
+      // The history under both conventions' names. A growing request's JSON is kept between
+      // calls (input_json), a one-off request's (planning) written whole.
+      std::string whole;
+      const std::string& messages = input_json != nullptr ? input_json->update(request.messages)
+                                                          : (whole = detail::messages_json(request.messages));
+      options.content.record(span, {attr::input_messages, attr::input_value}, messages);
+      span.set_attribute(attr::input_mime_type, "application/json");
     }
   }
   if (config.hooks.on_llm_start) {
@@ -347,8 +352,8 @@ asio::awaitable<std::optional<llm::ChatResponse>> Runner::Impl::think(const Agen
       }
       if (!response.id.empty()) span.set_attribute(attr::response_id, response.id);
       if (span.is_recording() && options.content.mode != ContentCapture::off) {
-        if (auto v = options.content.apply(detail::message_json(response.message))) span.set_attribute(attr::output_messages, *v);
-        if (auto v = options.content.apply(response.message.content)) span.set_attribute(attr::output_value, *v);
+        options.content.record(span, {attr::output_messages}, detail::message_json(response.message));
+        options.content.record(span, {attr::output_value}, response.message.content);
       }
       if (config.hooks.on_llm_end) {
         if (auto action = config.hooks.on_llm_end(agent, response); action.stop) {
@@ -421,9 +426,7 @@ asio::awaitable<std::vector<memory::Observation>> Runner::Impl::act(
     o.duration_ns = elapsed_ns(started[i]);
     tr::Span& span = spans[i];
     if (span.is_recording()) {
-      if (auto v = options.content.apply(o.content)) {
-        span.set_attribute(attr::output_value, *v).set_attribute(attr::tool_call_result, *v);
-      }
+      options.content.record(span, {attr::output_value, attr::tool_call_result}, o.content);
       if (result.is_error) {
         span.set_attribute(attr::tool_error_kind, o.error_kind)
             .set_attribute(attr::error_type, exception_type_for(result.error_kind))
@@ -461,8 +464,9 @@ asio::awaitable<std::vector<memory::Observation>> Runner::Impl::act(
           .set_attribute(attr::span_kind, span_kind::tool)
           .set_attribute(attr::oi_tool_name, call.name);
       if (tool != nullptr) span.set_attribute(attr::tool_description, tool->description());
-      if (auto v = options.content.apply(call.raw_arguments ? *call.raw_arguments : call.arguments.dump())) {
-        span.set_attribute(attr::input_value, *v).set_attribute(attr::tool_call_arguments, *v);
+      if (options.content.mode != ContentCapture::off) {
+        const std::string arguments = call.raw_arguments ? *call.raw_arguments : call.arguments.dump();
+        options.content.record(span, {attr::input_value, attr::tool_call_arguments}, arguments);
       }
     }
     if (halted) {
@@ -656,10 +660,8 @@ asio::awaitable<RunResult> Runner::Impl::run_agent(std::shared_ptr<RunScope> sco
         .set_attribute(attr::oi_agent_name, agent.name)
         .set_attribute(attr::agent_depth, depth);
     if (!agent.description.empty()) span.set_attribute(attr::agent_description, agent.description);
-    if (auto v = options.content.apply(task)) span.set_attribute(attr::input_value, *v);
-    if (auto v = options.content.apply(agent.instructions); v && !agent.instructions.empty()) {
-      span.set_attribute(attr::system_instructions, *v);
-    }
+    options.content.record(span, {attr::input_value}, task);
+    if (!agent.instructions.empty()) options.content.record(span, {attr::system_instructions}, agent.instructions);
   }
   if (span.context().valid()) result.trace_id = span.context().trace_id.hex();
 
@@ -674,6 +676,7 @@ asio::awaitable<RunResult> Runner::Impl::run_agent(std::shared_ptr<RunScope> sco
   request.temperature = agent.temperature;
   request.max_tokens = agent.max_tokens;
   std::size_t converted = 0;  // memory steps already in request.messages
+  detail::GrowingMessagesJson input_json;  // gen_ai.input.messages of `request`, grown with it
 
   for (int n = 1;; ++n) {
     if (n > max_steps) {
@@ -736,7 +739,7 @@ asio::awaitable<RunResult> Runner::Impl::run_agent(std::shared_ptr<RunScope> sco
     converted = result.memory.append_messages(request.messages, converted);
     RunStatus failure = RunStatus::failed;
     std::string error;
-    auto reply = co_await think(agent, request, step_span, n, *scope, stop, deadline, failure, error);
+    auto reply = co_await think(agent, request, step_span, n, *scope, stop, deadline, failure, error, &input_json);
     if (!reply) {
       result.status = failure;
       result.error = error;
@@ -835,7 +838,7 @@ asio::awaitable<RunResult> Runner::Impl::run_agent(std::shared_ptr<RunScope> sco
   if (span.is_recording()) {
     span.set_attribute(attr::run_status, to_string(result.status)).set_attribute(attr::run_steps, result.steps);
     set_usage(span, result.usage, result.total_usage);
-    if (auto v = options.content.apply(result.output); v && !result.output.empty()) span.set_attribute(attr::output_value, *v);
+    if (!result.output.empty()) options.content.record(span, {attr::output_value}, result.output);
     if (result.status != RunStatus::completed) {
       span.set_attribute(attr::error_type, "agentrace.Run." + std::string(to_string(result.status)))
           .set_status(tr::StatusCode::error, result.error);

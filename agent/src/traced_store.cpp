@@ -23,7 +23,7 @@ auto TracedMemoryStore::traced(std::string_view operation, std::string_view oi_k
 void TracedMemoryStore::put(const std::string& key, const std::string& text, nlohmann::json metadata) {
   traced("put", span_kind::chain, [&](tracing::Span& span) {
     span.set_attribute(attr::memory_key, key);
-    if (auto v = content_.apply(text)) span.set_attribute(attr::input_value, *v);
+    content_.record(span, {attr::input_value}, text);
     inner_->put(key, text, std::move(metadata));
   });
 }
@@ -56,7 +56,7 @@ std::vector<memory::MemoryEntry> TracedMemoryStore::list(std::size_t limit) cons
 
 std::vector<memory::SearchHit> TracedMemoryStore::search(const std::string& query, std::size_t limit) const {
   return traced("search", span_kind::retriever, [&](tracing::Span& span) {
-    if (auto v = content_.apply(query)) span.set_attribute(attr::memory_query, *v);
+    content_.record(span, {attr::memory_query}, query);
     auto hits = inner_->search(query, limit);
     span.set_attribute(attr::memory_result_count, hits.size()).set_attribute(attr::memory_hit, !hits.empty());
     return hits;

@@ -1,6 +1,7 @@
 // Managed agents, memory spans, default tracing, content policy, planning, and concurrency.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <set>
 #include <thread>
@@ -265,6 +266,57 @@ TEST_CASE("planning: a plan before step 1 and every N steps", "[agent][planning]
   CHECK_THAT(tree, HasSpans("invoke_agent planner/step 1/chat scripted", 2));
   CHECK_THAT(tree, HasSpans("invoke_agent planner/step 2/chat scripted", 1));
   CHECK_THAT(tree, HasSpans("invoke_agent planner/step 3/chat scripted", 2));
+}
+
+TEST_CASE("content: every chat span records its own request's whole history, planning calls included", "[agent][content]") {
+  // The main request's history is serialized incrementally between steps; a planning request is
+  // a different history. Each chat span must still hold exactly the messages its call was sent.
+  testing::InMemoryTracing t;
+  agent::RunnerOptions o = options_for(t);
+  o.content.mode = agent::ContentCapture::full;
+  agent::Runner runner(o);
+  Agent a;
+  a.name = "planner";
+  a.instructions = "Multiply \"carefully\".";
+  a.planning_interval = 2;
+  a.tools = {multiply_tool()};
+  auto model = std::make_shared<ScriptedLlmClient>(std::vector{
+      ScriptedLlmClient::text("Plan: multiply."), ScriptedLlmClient::tool_calls({llm::ToolCall{.name = "multiply", .arguments = {{"a", 2}, {"b", 3}}}}),
+      ScriptedLlmClient::tool_calls({llm::ToolCall{.name = "multiply", .arguments = {{"a", 6}, {"b", 1}}}}), ScriptedLlmClient::text("Plan: answer."),
+      ScriptedLlmClient::text("6")});
+  a.model = model;
+  REQUIRE(runner.run(a, "compute\nnow").ok());
+
+  std::vector<tracing::SpanData> chats;
+  for (const auto& s : t.spans()) {
+    if (s.name.starts_with("chat ")) chats.push_back(s);
+  }
+  std::sort(chats.begin(), chats.end(), [](const auto& x, const auto& y) { return x.start_unix_ns < y.start_unix_ns; });
+  const auto requests = model->requests();
+  REQUIRE(chats.size() == requests.size());
+  REQUIRE(requests.size() == 5);
+  for (std::size_t i = 0; i < chats.size(); ++i) {
+    INFO("chat call " << i);
+    const auto* recorded = tracing::find_attribute_as<std::string>(chats[i].attributes, agent::attr::input_messages);
+    REQUIRE(recorded != nullptr);
+    CHECK(*tracing::find_attribute_as<std::string>(chats[i].attributes, agent::attr::input_value) == *recorded);
+    const auto history = nlohmann::json::parse(*recorded);
+    const auto& sent = requests[i].messages;
+    REQUIRE(history.size() == sent.size());
+    for (std::size_t m = 0; m < sent.size(); ++m) {
+      CHECK(history[m]["role"] == std::string(llm::to_string(sent[m].role)));
+      if (sent[m].role == llm::Role::tool) {
+        CHECK(history[m]["parts"][0]["response"] == sent[m].content);
+      } else if (!sent[m].content.empty()) {
+        CHECK(history[m]["parts"][0]["content"] == sent[m].content);
+      }
+    }
+  }
+  // The main history (system, task, the plan, then each step's call and result) grew across
+  // steps 1..3, with planning calls between.
+  CHECK(requests[1].messages.size() == 3);
+  CHECK(requests[2].messages.size() == 5);
+  CHECK(requests[4].messages.size() > requests[2].messages.size());
 }
 
 TEST_CASE("stress: many concurrent runs with parallel tools and managed agents stay well-formed", "[agent][stress]") {

@@ -19,6 +19,7 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <stop_token>
@@ -70,6 +71,9 @@ struct ContentPolicy {
   // The value to record: the text itself, a truncated copy with "...[truncated N bytes]" (cut at a
   // UTF-8 boundary), or nullopt when nothing may be recorded.
   [[nodiscard]] std::optional<std::string> apply(std::string_view text) const;
+  // Sets what apply() gives under each of `keys` on `span`, copying the text once per key and
+  // only when the span records; nothing when capture is off.
+  void record(tracing::Span& span, std::initializer_list<tracing::AttributeKey> keys, std::string_view text) const;
 };
 
 struct RetryPolicy {
