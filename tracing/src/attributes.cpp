@@ -3,6 +3,8 @@
 #include <array>
 #include <cstdio>
 #include <cstring>
+#include <limits>
+#include <stdexcept>
 #include <memory>
 #include <mutex>
 #include <unordered_set>
@@ -110,7 +112,8 @@ std::string join(const std::vector<T>& items) {
 
 AttributeKey::AttributeKey(std::string_view text) {
   if (text.empty()) return;
-  size_ = text.size();
+  if (text.size() > std::numeric_limits<std::uint32_t>::max()) throw std::length_error("attribute name longer than 4 GiB");
+  size_ = static_cast<std::uint32_t>(text.size());
   if (const char* interned = intern_cached(text)) {
     data_ = interned;
     return;

@@ -117,8 +117,8 @@ class AttributeKey {
   void release() noexcept;
 
   const char* data_ = "";
-  std::size_t size_ = 0;
-  bool owned_ = false;  // data_ is a new[] copy this key frees
+  std::uint32_t size_ = 0;  // two words in all: names are short (a longer one is std::length_error)
+  bool owned_ = false;      // data_ is a new[] copy this key frees
 };
 
 struct Attribute {
