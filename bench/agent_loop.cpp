@@ -1,11 +1,14 @@
 // agent_loop: what the Runner costs per run, with and without tracing (workload W of issue 3).
 //
 //   agent_loop [--runs 2000] [--concurrent 1000] [--delay-ms 20] [--threads 2] [--repeat 5]
-//              [--content full|truncated|off] [--only traced|off]
+//              [--content full|truncated|off] [--only traced|off] [--processor simple|batch]
 //
 // Workload W: one agent with one tool add(a, b); a scripted model that answers add(turn, turn+1)
 // five times, then a final text: 6 model calls and 5 tool calls per run. Traced runs go to an
-// in-memory exporter that keeps every span (simple processor). Sequential: --runs runs one after
+// in-memory exporter that keeps every span: through the simple processor (the span is copied
+// into the store on the agent's thread, the worst case) or with --processor batch through the
+// batch processor, as the Runner's default tracing does (copied on the export thread; a run that
+// loses a span fails the benchmark). Sequential: --runs runs one after
 // the other, traced and untraced, in the same process (tracing's share is the difference).
 // Concurrent: --concurrent runs started at once on one io_context served by --threads threads,
 // the model waiting --delay-ms per call on an asynchronous timer (ideal wall time 6 x delay).
@@ -38,11 +41,12 @@ struct Args {
   agent::ContentCapture content = agent::ContentCapture::truncated;
   bool run_traced = true;
   bool run_off = true;
+  bool batch = false;
 };
 
 [[noreturn]] void usage(const std::string& message) {
   std::fprintf(stderr, "agent_loop: %s\nusage: agent_loop [--runs N] [--concurrent N] [--delay-ms MS] [--threads T] "
-                       "[--repeat R] [--content full|truncated|off] [--only traced|off]\n", message.c_str());
+                       "[--repeat R] [--content full|truncated|off] [--only traced|off] [--processor simple|batch]\n", message.c_str());
   std::exit(2);
 }
 
@@ -63,6 +67,10 @@ Args parse(int argc, char** argv) {
         else if (value == "truncated") a.content = agent::ContentCapture::truncated;
         else if (value == "off") a.content = agent::ContentCapture::off;
         else usage("--content takes full, truncated or off");
+      } else if (arg == "--processor") {
+        if (value == "simple") a.batch = false;
+        else if (value == "batch") a.batch = true;
+        else usage("--processor takes simple or batch");
       } else if (arg == "--only") {
         if (value == "traced") a.run_off = false;
         else if (value == "off") a.run_traced = false;
@@ -118,7 +126,9 @@ struct Setup {
   Setup(const Args& args, bool traced, std::unique_ptr<tracing::InMemoryExporter> exporter)
       : storage(exporter->storage()),
         provider(tracing::TracerProviderOptions{
-            .processor = traced ? tracing::make_simple_processor(std::move(exporter)) : nullptr}),
+            .processor = !traced    ? nullptr
+                         : args.batch ? tracing::make_batch_processor(std::move(exporter))
+                                      : tracing::make_simple_processor(std::move(exporter))}),
         runner(options(args)) {}
 
   agent::RunnerOptions options(const Args& args) const {
@@ -144,10 +154,16 @@ Sequential sequential(const Args& args, bool traced, const tools::ToolPtr& add) 
       std::exit(1);
     }
   }
+  if (traced) setup.provider.force_flush();  // timed: with --processor batch, until every span is stored
   const double us = std::chrono::duration<double, std::micro>(Clock::now() - t0).count();
   Sequential s;
   s.us_per_run = args.runs > 0 ? us / args.runs : 0;
-  s.spans = args.runs > 0 ? setup.storage->size() / static_cast<std::size_t>(args.runs) : 0;
+  const std::size_t kept = setup.storage->size();
+  s.spans = args.runs > 0 ? kept / static_cast<std::size_t>(args.runs) : 0;
+  if (traced && args.runs > 0 && kept != s.spans * static_cast<std::size_t>(args.runs)) {
+    std::fprintf(stderr, "agent_loop: %zu spans kept for %d runs: some were dropped\n", kept, args.runs);
+    std::exit(1);
+  }
   return s;
 }
 

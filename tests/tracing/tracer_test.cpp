@@ -542,3 +542,26 @@ TEST_CASE("past the intern bound keys own their text and behave the same", "[tra
   CHECK(*find_attribute_as<std::int64_t>(s.attributes, a) == 2);
   CHECK(*find_attribute_as<std::int64_t>(s.attributes, "app.items") == 3);
 }
+
+TEST_CASE("Attributes::clear_for_reuse keeps small buffers and frees large ones", "[tracing][attributes][pool]") {
+  Attributes a;
+  a.emplace_back("small", std::string(100, 's'));
+  a.emplace_back("large", std::string(5000, 'l'));
+  a.emplace_back("array", std::vector<std::string>{"x", "y"});
+  a.clear_for_reuse(64, 1024);
+  CHECK(a.empty());
+  CHECK(a.capacity() >= 3);  // the element objects stay for the next span
+  Attributes b;
+  b.emplace_back("k", std::string(100, 's'));
+  b.emplace_back("k2", std::string(5000, 'l'));
+  b.emplace_back("k3", std::vector<std::int64_t>{1, 2, 3});
+  const std::size_t before = b.retained_bytes();
+  b.clear_for_reuse(64, 1024);
+  CHECK(b.retained_bytes() < before - 5000);  // the 5000-byte buffer and the array were freed
+  CHECK(b.retained_bytes() >= 100);           // the 100-byte one was kept
+
+  Attributes many;
+  for (int i = 0; i < 100; ++i) many.emplace_back("k" + std::to_string(i), i);
+  many.clear_for_reuse(64, 1024);
+  CHECK(many.capacity() == 0);  // more objects than a record may keep: all freed
+}

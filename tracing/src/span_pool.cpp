@@ -10,7 +10,8 @@ constexpr std::size_t max_pooled = 4096;        // records kept across all threa
 constexpr std::size_t local_max = 256;          // records cached per thread
 constexpr std::size_t refill = 64;              // taken from the shared pool at once
 constexpr std::size_t max_kept_capacity = 4096;  // bytes of a name: a record past this is freed
-constexpr std::size_t max_kept_attribute_bytes = 8192;  // bytes an attribute list may keep
+constexpr std::size_t max_kept_attributes = 64;         // attribute objects a record may keep
+constexpr std::size_t max_kept_string_bytes = 1024;     // buffer each kept string value may keep
 
 struct SharedPool {
   std::mutex mutex;
@@ -46,13 +47,9 @@ LocalCache& local_cache() {
 // Clears `s` for reuse; false when it holds too much memory to be worth keeping.
 bool reset(SpanData& s) noexcept {
   if (s.name.capacity() > max_kept_capacity || s.trace_state.capacity() > max_kept_capacity) return false;
-  // Attributes::clear keeps the element objects, so the next span from the same call site writes
-  // its keys and string values into buffers that already exist. A list holding more is freed.
-  if (s.attributes.retained_bytes() > max_kept_attribute_bytes) {
-    s.attributes.release_memory();
-  } else {
-    s.attributes.clear();
-  }
+  // The attribute objects are kept, so the next span writes its values into buffers that already
+  // exist and its list does not grow again; only large string buffers and arrays are freed.
+  s.attributes.clear_for_reuse(max_kept_attributes, max_kept_string_bytes);
   s.events.clear();
   s.links.clear();
   s.name.clear();

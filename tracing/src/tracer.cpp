@@ -106,7 +106,7 @@ Attribute* Span::attribute_slot(const AttributeKey& key) {
     ++data_->dropped_attributes_count;
     return nullptr;
   }
-  if (attrs.capacity() == 0) attrs.reserve(8);  // one allocation for the typical span, kept on reuse
+  if (attrs.capacity() == 0) attrs.reserve(16);  // one allocation for the typical span, kept on reuse
   Attribute& slot = attrs.next_slot();  // a recycled span's slot: its value's buffer is reused
   slot.key = key;
   key_filter_ |= bit;

@@ -187,7 +187,7 @@ class Attributes {
     size_ = n;
   }
   // Heap bytes held by keys and string values, kept elements included (arrays count as large):
-  // what a pool of recycled spans uses to decide whether a list is worth keeping.
+  // a measure of what a recycled list holds on to.
   [[nodiscard]] std::size_t retained_bytes() const noexcept {
     std::size_t bytes = items_.capacity() * sizeof(Attribute);
     for (const auto& a : items_) {
@@ -199,6 +199,23 @@ class Attributes {
       }
     }
     return bytes;
+  }
+  // clear() for a list that will be reused, bounding what it keeps: the element objects stay
+  // (up to `max_elements`, else everything is freed), string buffers up to `max_string_bytes`
+  // each; larger strings and arrays are freed.
+  void clear_for_reuse(std::size_t max_elements, std::size_t max_string_bytes) noexcept {
+    size_ = 0;
+    if (items_.size() > max_elements) {
+      release_memory();
+      return;
+    }
+    for (auto& a : items_) {
+      if (auto* text = std::get_if<std::string>(&a.value)) {
+        if (text->capacity() > max_string_bytes) std::string().swap(*text);
+      } else if (a.value.index() >= 4) {
+        a.value.template emplace<bool>(false);  // arrays are rare: not worth keeping
+      }
+    }
   }
   // Frees the kept elements too.
   void release_memory() noexcept {
