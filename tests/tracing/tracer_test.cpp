@@ -5,6 +5,8 @@
 #include <thread>
 
 #include "agentrace/tracing/tracer.hpp"
+#include "agentrace/tracing/in_memory_exporter.hpp"
+#include "sample_spans.hpp"
 #include "support/test_support.hpp"
 
 using namespace agentrace::tracing;
@@ -564,4 +566,39 @@ TEST_CASE("Attributes::clear_for_reuse keeps small buffers and frees large ones"
   for (int i = 0; i < 100; ++i) many.emplace_back("k" + std::to_string(i), i);
   many.clear_for_reuse(64, 1024);
   CHECK(many.capacity() == 0);  // more objects than a record may keep: all freed
+}
+
+TEST_CASE("the in-memory exporter keeps spans compactly and gives back exactly what it was given", "[tracing][exporter]") {
+  using agentrace::testing::full_span;
+  using agentrace::testing::plain_span;
+  InMemoryExporter exporter;
+  auto storage = exporter.storage();
+  std::vector<SpanData> given{full_span(), plain_span("root", "1111111111111111", nullptr, 0, 10),
+                              plain_span("open", "2222222222222222", "1111111111111111", 1, -1)};
+  SpanData large = plain_span("large", "3333333333333333", "1111111111111111", 2, 3);
+  large.attributes.emplace_back("input.value", std::string(100'000, 'x'));  // bigger than a storage block
+  given.push_back(large);
+  for (int i = 0; i < 2000; ++i) {  // many blocks
+    SpanData s = plain_span("step " + std::to_string(i), "4444444444444444", "1111111111111111", 4, 5);
+    s.attributes.emplace_back("agentrace.step.number", i);
+    s.attributes.emplace_back("openinference.span.kind", "CHAIN");
+    given.push_back(s);
+  }
+  const auto batch = agentrace::testing::pointers(given);
+  REQUIRE(exporter.export_spans(SpanBatch(batch.data(), 3), std::chrono::milliseconds{1000}) == ExportResult::success);
+  REQUIRE(exporter.export_spans(SpanBatch(batch.data() + 3, batch.size() - 3), std::chrono::milliseconds{1000}) ==
+          ExportResult::success);
+  CHECK(storage->size() == given.size());
+  const auto kept = storage->spans();
+  REQUIRE(kept.size() == given.size());
+  for (std::size_t i = 0; i < given.size(); ++i) {
+    INFO("span " << i << " " << given[i].name);
+    CHECK(kept[i] == given[i]);
+  }
+  CHECK(&kept[0].resource() == &given[0].resource());  // the interned source, not a copy
+  storage->clear();
+  CHECK(storage->size() == 0);
+  CHECK(storage->spans().empty());
+  exporter.shutdown(std::chrono::milliseconds{1000});
+  CHECK(exporter.export_spans(SpanBatch(batch.data(), 1), std::chrono::milliseconds{1000}) == ExportResult::failure);
 }

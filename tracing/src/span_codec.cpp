@@ -1,0 +1,271 @@
+#include "span_codec.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+#include <type_traits>
+
+namespace agentrace::tracing::detail {
+namespace {
+
+class Writer {
+ public:
+  explicit Writer(ByteBuffer& out) : out_(out) {}
+
+  template <typename T>
+  void raw(const T& value) {
+    static_assert(std::is_trivially_copyable_v<T>);
+    out_.append(&value, sizeof(T));
+  }
+  void count(std::size_t n) {  // LEB128
+    char* at = out_.reserve_more(10);
+    std::size_t used = 0;
+    while (n >= 0x80) {
+      at[used++] = static_cast<char>((n & 0x7F) | 0x80);
+      n >>= 7;
+    }
+    at[used++] = static_cast<char>(n);
+    out_.commit(used);
+  }
+  void text(std::string_view s) {
+    count(s.size());
+    out_.append(s.data(), s.size());
+  }
+
+  void key(const AttributeKey& k) {
+    if (k.interned()) {  // the address of the process-wide copy, read back by interning again
+      out_.push_back('\0');
+      raw(k.data());
+      count(k.size());
+    } else {
+      out_.push_back('\1');
+      text(k.view());
+    }
+  }
+
+  void value(const AttributeValue& v) {
+    out_.push_back(static_cast<char>(v.index()));
+    std::visit(
+        [&](const auto& x) {
+          using T = std::decay_t<decltype(x)>;
+          if constexpr (std::is_same_v<T, bool>) {
+            out_.push_back(x ? '\1' : '\0');
+          } else if constexpr (std::is_same_v<T, std::int64_t> || std::is_same_v<T, double>) {
+            raw(x);
+          } else if constexpr (std::is_same_v<T, std::string>) {
+            text(x);
+          } else {
+            count(x.size());
+            for (const auto& item : x) {
+              if constexpr (std::is_same_v<T, std::vector<bool>>) {
+                out_.push_back(item ? '\1' : '\0');
+              } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+                text(item);
+              } else {
+                raw(static_cast<typename T::value_type>(item));
+              }
+            }
+          }
+        },
+        v);
+  }
+
+  void attributes(const Attributes& attrs) {
+    count(attrs.size());
+    for (const auto& a : attrs) {
+      key(a.key);
+      value(a.value);
+    }
+  }
+
+  void context(const SpanContext& c) {
+    raw(c.trace_id.bytes());
+    raw(c.span_id.bytes());
+    raw(c.flags.value);
+    raw(c.remote);
+    text(c.trace_state);
+  }
+
+ private:
+  ByteBuffer& out_;
+};
+
+class Reader {
+ public:
+  explicit Reader(std::string_view in) : at_(in.data()), end_(in.data() + in.size()) {}
+
+  template <typename T>
+  T raw() {
+    static_assert(std::is_trivially_copyable_v<T>);
+    need(sizeof(T));
+    T value;
+    std::memcpy(&value, at_, sizeof(T));
+    at_ += sizeof(T);
+    return value;
+  }
+  std::size_t count() {
+    std::size_t n = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      const auto byte = raw<std::uint8_t>();
+      n |= static_cast<std::size_t>(byte & 0x7F) << shift;
+      if ((byte & 0x80) == 0) return n;
+    }
+    throw std::runtime_error("span record: bad length");
+  }
+  std::string_view text() {
+    const std::size_t n = count();
+    need(n);
+    std::string_view s(at_, n);
+    at_ += n;
+    return s;
+  }
+
+  AttributeKey key() {
+    if (raw<char>() == '\0') {
+      const char* data = raw<const char*>();
+      return AttributeKey(std::string_view(data, count()));
+    }
+    return AttributeKey(text());
+  }
+
+  AttributeValue value() {
+    switch (raw<std::uint8_t>()) {
+      case 0: return raw<char>() != '\0';
+      case 1: return raw<std::int64_t>();
+      case 2: return raw<double>();
+      case 3: return std::string(text());
+      case 4: {
+        std::vector<bool> v(count());
+        for (std::size_t i = 0; i < v.size(); ++i) v[i] = raw<char>() != '\0';
+        return v;
+      }
+      case 5: return array<std::int64_t>();
+      case 6: return array<double>();
+      case 7: {
+        std::vector<std::string> v(count());
+        for (auto& s : v) s = text();
+        return v;
+      }
+      default: throw std::runtime_error("span record: bad value type");
+    }
+  }
+
+  Attributes attributes() {
+    Attributes attrs;
+    const std::size_t n = count();
+    attrs.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      AttributeKey k = key();
+      attrs.push_back(Attribute{});
+      attrs.back().key = std::move(k);
+      attrs.back().value = value();
+    }
+    return attrs;
+  }
+
+  SpanContext context() {
+    SpanContext c;
+    c.trace_id = TraceId(raw<std::array<std::uint8_t, TraceId::size>>());
+    c.span_id = SpanId(raw<std::array<std::uint8_t, SpanId::size>>());
+    c.flags.value = raw<std::uint8_t>();
+    c.remote = raw<bool>();
+    c.trace_state = text();
+    return c;
+  }
+
+ private:
+  template <typename T>
+  std::vector<T> array() {
+    std::vector<T> v(count());
+    for (auto& x : v) x = raw<T>();
+    return v;
+  }
+  void need(std::size_t n) const {
+    if (static_cast<std::size_t>(end_ - at_) < n) throw std::runtime_error("span record: truncated");
+  }
+
+  const char* at_;
+  const char* end_;
+};
+
+}  // namespace
+
+void ByteBuffer::grow(std::size_t n) {
+  const std::size_t capacity = std::max(size_ + n, std::max<std::size_t>(2 * capacity_, 1024));
+  auto bigger = std::unique_ptr<char[]>(new char[capacity]);  // not zeroed: every byte is written before it is read
+  if (size_ != 0) std::memcpy(bigger.get(), data_.get(), size_);
+  data_ = std::move(bigger);
+  capacity_ = capacity;
+}
+
+void encode_span(const SpanData& s, ByteBuffer& out) {
+  Writer w(out);
+  w.raw(s.trace_id.bytes());
+  w.raw(s.span_id.bytes());
+  w.raw(s.parent_span_id.bytes());
+  w.raw(s.flags.value);
+  w.raw(s.parent_remote);
+  w.raw(s.kind);
+  w.raw(s.status.code);
+  w.raw(s.start_unix_ns);
+  w.raw(s.end_unix_ns);
+  w.raw(s.source);
+  w.raw(s.dropped_attributes_count);
+  w.raw(s.dropped_events_count);
+  w.raw(s.dropped_links_count);
+  w.text(s.trace_state);
+  w.text(s.name);
+  w.text(s.status.description);
+  w.attributes(s.attributes);
+  w.count(s.events.size());
+  for (const auto& e : s.events) {
+    w.text(e.name);
+    w.raw(e.time_unix_ns);
+    w.raw(e.dropped_attributes_count);
+    w.attributes(e.attributes);
+  }
+  w.count(s.links.size());
+  for (const auto& l : s.links) {
+    w.context(l.context);
+    w.raw(l.dropped_attributes_count);
+    w.attributes(l.attributes);
+  }
+}
+
+SpanData decode_span(std::string_view bytes) {
+  Reader r(bytes);
+  SpanData s;
+  s.trace_id = TraceId(r.raw<std::array<std::uint8_t, TraceId::size>>());
+  s.span_id = SpanId(r.raw<std::array<std::uint8_t, SpanId::size>>());
+  s.parent_span_id = SpanId(r.raw<std::array<std::uint8_t, SpanId::size>>());
+  s.flags.value = r.raw<std::uint8_t>();
+  s.parent_remote = r.raw<bool>();
+  s.kind = r.raw<SpanKind>();
+  s.status.code = r.raw<StatusCode>();
+  s.start_unix_ns = r.raw<std::uint64_t>();
+  s.end_unix_ns = r.raw<std::uint64_t>();
+  s.source = r.raw<const SpanSource*>();
+  s.dropped_attributes_count = r.raw<std::uint32_t>();
+  s.dropped_events_count = r.raw<std::uint32_t>();
+  s.dropped_links_count = r.raw<std::uint32_t>();
+  s.trace_state = r.text();
+  s.name = r.text();
+  s.status.description = r.text();
+  s.attributes = r.attributes();
+  s.events.resize(r.count());
+  for (auto& e : s.events) {
+    e.name = r.text();
+    e.time_unix_ns = r.raw<std::uint64_t>();
+    e.dropped_attributes_count = r.raw<std::uint32_t>();
+    e.attributes = r.attributes();
+  }
+  s.links.resize(r.count());
+  for (auto& l : s.links) {
+    l.context = r.context();
+    l.dropped_attributes_count = r.raw<std::uint32_t>();
+    l.attributes = r.attributes();
+  }
+  return s;
+}
+
+}  // namespace agentrace::tracing::detail
