@@ -11,6 +11,12 @@
 
 namespace agentrace::agent::detail {
 
+// Appends `value` as compact JSON, as value.dump() writes it (keys in order, ill-formed UTF-8
+// replaced, a double always with a fraction or exponent, NaN and infinities as null), without
+// the serializer dump() sets up per call: tool arguments are written this way on every step.
+void append_json(std::string& out, const llm::Json& value);
+std::string json_text(const llm::Json& value);
+
 std::string messages_json(const std::vector<llm::Message>& messages);
 std::string message_json(const llm::Message& message);
 

@@ -465,7 +465,7 @@ asio::awaitable<std::vector<memory::Observation>> Runner::Impl::act(
           .set_attribute(attr::oi_tool_name, call.name);
       if (tool != nullptr) span.set_attribute(attr::tool_description, tool->description());
       if (options.content.mode != ContentCapture::off) {
-        const std::string arguments = call.raw_arguments ? *call.raw_arguments : call.arguments.dump();
+        const std::string arguments = call.raw_arguments ? *call.raw_arguments : detail::json_text(call.arguments);
         options.content.record(span, {attr::input_value, attr::tool_call_arguments}, arguments);
       }
     }

@@ -463,3 +463,31 @@ TEST_CASE("runner: runs one after another on a thread, and a run started inside 
   }
   CHECK_THAT(h.tree(), AllSpansEnded());
 }
+
+TEST_CASE("runner: tool arguments are recorded as the JSON the model sent, in the tool span and the history", "[agent][runner][content]") {
+  Harness h;
+  const llm::Json arguments = {{"text", "quote \" slash \\ tab \t nul \x01 \xC3\xA9"},
+                               {"int", -42},
+                               {"big", 18446744073709551615ull},
+                               {"real", 2.5},
+                               {"whole", 1.0},
+                               {"tiny", 1e-7},
+                               {"none", nullptr},
+                               {"list", llm::Json::array({true, false, llm::Json::object()})},
+                               {"nested", {{"b", 1}, {"a", llm::Json::array()}}}};
+  auto model = std::make_shared<ScriptedLlmClient>(
+      std::vector{ScriptedLlmClient::tool_calls({llm::ToolCall{.id = "c1", .name = "mystery", .arguments = arguments}}),
+                  ScriptedLlmClient::text("done")},
+      "test-model");
+  REQUIRE(h.runner.run(make_agent(model, {add_tool()}), "go").ok());
+  const SpanTree tree = h.tree();
+  const auto& tool = tree.one("invoke_agent worker/step 1/execute_tool mystery");
+  const std::string expected = arguments.dump(-1, ' ', false, llm::Json::error_handler_t::replace);
+  CHECK(str(tool, agent::attr::input_value) == expected);
+  CHECK(str(tool, agent::attr::tool_call_arguments) == expected);
+  // The second call's history holds the assistant's tool call with the same arguments text.
+  const auto& chat2 = tree.one("invoke_agent worker/step 2/chat test-model");
+  const auto history = llm::Json::parse(str(chat2, agent::attr::input_messages));
+  CHECK(history[2]["parts"][0]["arguments"] == arguments);
+  CHECK(str(chat2, agent::attr::input_messages).find(expected) != std::string::npos);
+}

@@ -8,6 +8,20 @@
 namespace agentrace::tracing::detail {
 namespace {
 
+constexpr std::uint8_t same_string_tag = 8;     // after the 8 AttributeValue types
+constexpr std::size_t min_shared_string = 64;   // shorter strings are cheaper to write again
+
+// The index of an earlier attribute holding the same long string as attrs[i], or attrs.size().
+std::size_t earlier_equal_string(const Attributes& attrs, std::size_t i) noexcept {
+  const auto* text = std::get_if<std::string>(&attrs[i].value);
+  if (text == nullptr || text->size() < min_shared_string) return attrs.size();
+  for (std::size_t j = 0; j < i; ++j) {
+    const auto* other = std::get_if<std::string>(&attrs[j].value);
+    if (other != nullptr && other->size() == text->size() && *other == *text) return j;
+  }
+  return attrs.size();
+}
+
 class Writer {
  public:
   explicit Writer(ByteBuffer& out) : out_(out) {}
@@ -70,11 +84,18 @@ class Writer {
         v);
   }
 
+  // A long string equal to an earlier one of the same list (the same content under a GenAI and
+  // an OpenInference name) is written as a reference to it.
   void attributes(const Attributes& attrs) {
     count(attrs.size());
-    for (const auto& a : attrs) {
-      key(a.key);
-      value(a.value);
+    for (std::size_t i = 0; i < attrs.size(); ++i) {
+      key(attrs[i].key);
+      if (const std::size_t same = earlier_equal_string(attrs, i); same != attrs.size()) {
+        out_.push_back(static_cast<char>(same_string_tag));
+        count(same);
+      } else {
+        value(attrs[i].value);
+      }
     }
   }
 
@@ -158,7 +179,15 @@ class Reader {
       AttributeKey k = key();
       attrs.push_back(Attribute{});
       attrs.back().key = std::move(k);
-      attrs.back().value = value();
+      need(1);
+      if (static_cast<std::uint8_t>(*at_) == same_string_tag) {
+        ++at_;
+        const std::size_t same = count();
+        if (same >= i) throw std::runtime_error("span record: bad string reference");
+        attrs.back().value = attrs[same].value;
+      } else {
+        attrs.back().value = value();
+      }
     }
     return attrs;
   }
