@@ -814,9 +814,10 @@ asio::awaitable<RunResult> Runner::Impl::run_agent(std::shared_ptr<RunScope> sco
                                                              : "tool_calls");
     set_usage(step_span, step.usage, step.usage + step_managed);
     const bool halted_now = result.status == RunStatus::cancelled && !result.error.empty();
-    result.memory.add(step);
+    result.memory.add(std::move(step));
+    const auto& added = std::get<memory::ActionStep>(result.memory.steps().back());  // the hook sees it in memory
     if (config.hooks.on_step_end && !halted_now) {
-      if (auto action = config.hooks.on_step_end(StepInfo{&agent, n, &step}); action.stop) {
+      if (auto action = config.hooks.on_step_end(StepInfo{&agent, n, &added}); action.stop) {
         result.status = RunStatus::cancelled;
         result.error = "stopped by on_step_end hook: " + action.reason;
       }
