@@ -557,10 +557,17 @@ TEST_CASE("Attributes::clear_for_reuse keeps small buffers and frees large ones"
   b.emplace_back("k", std::string(100, 's'));
   b.emplace_back("k2", std::string(5000, 'l'));
   b.emplace_back("k3", std::vector<std::int64_t>{1, 2, 3});
+  b.emplace_back("k4", std::string(600, 'm'));
   const std::size_t before = b.retained_bytes();
-  b.clear_for_reuse(64, 1024);
+  b.clear_for_reuse(64, 1024);  // at most 1024 bytes of strings in all
   CHECK(b.retained_bytes() < before - 5000);  // the 5000-byte buffer and the array were freed
-  CHECK(b.retained_bytes() >= 100);           // the 100-byte one was kept
+  CHECK(b.retained_bytes() >= 700);           // the 100- and 600-byte ones were kept (700 <= 1024)
+  Attributes c;
+  c.emplace_back("k", std::string(800, 's'));
+  c.emplace_back("k2", std::string(800, 't'));
+  const std::size_t c_before = c.retained_bytes();
+  c.clear_for_reuse(64, 1024);
+  CHECK(c.retained_bytes() < c_before - 700);  // the second would pass the total: freed
 
   Attributes many;
   for (int i = 0; i < 100; ++i) many.emplace_back("k" + std::to_string(i), i);

@@ -11,7 +11,7 @@ constexpr std::size_t local_max = 256;          // records cached per thread
 constexpr std::size_t refill = 64;              // taken from the shared pool at once
 constexpr std::size_t max_kept_capacity = 4096;  // bytes of a name: a record past this is freed
 constexpr std::size_t max_kept_attributes = 64;         // attribute objects a record may keep
-constexpr std::size_t max_kept_string_bytes = 1024;     // buffer each kept string value may keep
+constexpr std::size_t max_kept_string_bytes = 8192;     // string buffers a record may keep, in all
 
 struct SharedPool {
   std::mutex mutex;

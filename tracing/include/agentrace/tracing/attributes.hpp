@@ -201,17 +201,23 @@ class Attributes {
     return bytes;
   }
   // clear() for a list that will be reused, bounding what it keeps: the element objects stay
-  // (up to `max_elements`, else everything is freed), string buffers up to `max_string_bytes`
-  // each; larger strings and arrays are freed.
+  // (up to `max_elements`, else everything is freed), and string buffers while they hold no more
+  // than `max_string_bytes` in all; further strings and all arrays are freed.
   void clear_for_reuse(std::size_t max_elements, std::size_t max_string_bytes) noexcept {
     size_ = 0;
     if (items_.size() > max_elements) {
       release_memory();
       return;
     }
+    std::size_t kept = 0;
     for (auto& a : items_) {
       if (auto* text = std::get_if<std::string>(&a.value)) {
-        if (text->capacity() > max_string_bytes) std::string().swap(*text);
+        if (text->capacity() <= std::string().capacity()) continue;  // in place: costs nothing
+        if (kept + text->capacity() > max_string_bytes) {
+          std::string().swap(*text);
+        } else {
+          kept += text->capacity();
+        }
       } else if (a.value.index() >= 4) {
         a.value.template emplace<bool>(false);  // arrays are rare: not worth keeping
       }
