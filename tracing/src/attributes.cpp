@@ -1,5 +1,7 @@
 #include "agentrace/tracing/attributes.hpp"
 
+#include "key_intern.hpp"
+
 #include <array>
 #include <cstdio>
 #include <cstring>
@@ -60,28 +62,6 @@ InternTable& intern_table() {
   return *table;
 }
 
-// Most keys are made from the same few string literals over and over, so each thread remembers,
-// by the address and length of the text it was given, which interned copy that text had. A hit
-// is confirmed by comparing the bytes (the caller's buffer may since hold other text).
-struct KeyCacheEntry {
-  const char* source = nullptr;
-  std::size_t size = 0;
-  const char* interned = nullptr;
-};
-
-const char* intern_cached(std::string_view text) {
-  thread_local std::array<KeyCacheEntry, 256> cache{};
-  const auto address = reinterpret_cast<std::uintptr_t>(text.data());
-  const std::size_t slot = static_cast<std::size_t>(((address >> 3) ^ text.size()) * 0x9E3779B97F4A7C15ull >> 56);
-  KeyCacheEntry& entry = cache[slot];
-  if (entry.source == text.data() && entry.size == text.size() &&
-      std::memcmp(entry.interned, text.data(), text.size()) == 0) {
-    return entry.interned;
-  }
-  const char* interned = intern_table().intern(text);
-  if (interned != nullptr) entry = KeyCacheEntry{text.data(), text.size(), interned};
-  return interned;
-}
 
 std::string number_text(double v) {
   char buf[32];
@@ -110,19 +90,29 @@ std::string join(const std::vector<T>& items) {
 
 }  // namespace
 
+namespace detail {
+
+const char* intern_and_cache(std::string_view text, KeyCacheEntry& entry) {
+  const char* interned = intern_table().intern(text);
+  if (interned != nullptr) entry = KeyCacheEntry{text.data(), text.size(), interned};
+  return interned;
+}
+
+}  // namespace detail
+
 AttributeKey::AttributeKey(std::string_view text) {
   if (text.empty()) return;
-  if (text.size() > std::numeric_limits<std::uint32_t>::max()) throw std::length_error("attribute name longer than 4 GiB");
+  if (text.size() > std::numeric_limits<std::uint32_t>::max()) [[unlikely]] {
+    throw std::length_error("attribute name longer than 4 GiB");
+  }
   size_ = static_cast<std::uint32_t>(text.size());
-  if (const char* interned = intern_cached(text)) {
+  if (const char* interned = detail::intern_cached(text)) [[likely]] {
     data_ = interned;
     return;
   }
-  auto* copy = new char[text.size() + 1];
-  std::memcpy(copy, text.data(), text.size());
-  copy[text.size()] = '\0';
-  data_ = copy;
+  data_ = text.data();  // past the intern bound: a copy of its own
   owned_ = true;
+  copy_owned();
 }
 
 void AttributeKey::copy_owned() {
@@ -132,12 +122,9 @@ void AttributeKey::copy_owned() {
   data_ = copy;
 }
 
-void AttributeKey::release() noexcept {
-  if (owned_) delete[] data_;
-  data_ = "";
-  size_ = 0;
-  owned_ = false;
-}
+void AttributeKey::free_owned() noexcept { delete[] data_; }
+
+void Attributes::add_element() { items_.emplace_back(); }
 
 const AttributeValue* find_attribute(const Attributes& attrs, std::string_view key) noexcept {
   for (const auto& a : attrs) {

@@ -9,6 +9,7 @@
 #include <typeinfo>
 
 #include "env.hpp"
+#include "key_intern.hpp"
 #include "span_pool.hpp"
 #include "tracer_core.hpp"
 
@@ -83,42 +84,57 @@ Span& Span::operator=(Span&& other) noexcept {
   return *this;
 }
 
-// An interned key is identified by its address; any other (the empty key, keys owned past the
-// intern bound) by a hash of its text, so equal keys always get the same bit.
-std::uint64_t Span::key_bit(const AttributeKey& key) noexcept {
-  const std::uint64_t h = key.interned() ? static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(key.data()))
-                                         : std::hash<std::string_view>{}(key.view());
-  return std::uint64_t{1} << ((h * 0x9E3779B97F4A7C15ull) >> 58);
+// A new slot for a key not yet on the span (its filter bit is `bit`).
+[[gnu::always_inline]] inline Attribute* Span::new_attribute_slot(std::uint64_t bit) {
+  Attributes& attrs = data_->attributes;
+  if (attrs.size() >= core_->limits.attribute_count) {
+    ++data_->dropped_attributes_count;
+    return nullptr;
+  }
+  if (attrs.capacity() == 0) attrs.reserve(16);  // one allocation for the typical span, kept on reuse
+  key_filter_ |= bit;
+  return &attrs.next_slot();  // a recycled span's slot: its value's buffer is reused
 }
 
 // The attribute to write `key` into: the existing one (the spec: setting a key again replaces its
 // value), a new one built from a recycled object whose buffers are reused, or nullptr when the
 // count limit is reached (counted as dropped).
 Attribute* Span::attribute_slot(const AttributeKey& key) {
-  Attributes& attrs = data_->attributes;
   const std::uint64_t bit = key_bit(key);
   if ((key_filter_ & bit) != 0) {
-    for (auto& a : attrs) {
+    for (auto& a : data_->attributes) {
       if (a.key == key) return &a;
     }
   }
-  if (attrs.size() >= core_->limits.attribute_count) {
-    ++data_->dropped_attributes_count;
-    return nullptr;
-  }
-  if (attrs.capacity() == 0) attrs.reserve(16);  // one allocation for the typical span, kept on reuse
-  Attribute& slot = attrs.next_slot();  // a recycled span's slot: its value's buffer is reused
-  slot.key = key;
-  key_filter_ |= bit;
-  return &slot;
+  Attribute* slot = new_attribute_slot(bit);
+  if (slot != nullptr) slot->key = key;
+  return slot;
 }
 
-void Span::set_attribute_value(const AttributeKey& key, AttributeValue&& value) {
+// The same for a name given as text: looked up in the intern table's per-thread cache and
+// written into the slot's key directly.
+Attribute* Span::attribute_slot(std::string_view key) {
+  const char* interned = key.empty() ? nullptr : detail::intern_cached(key);
+  if (interned == nullptr) return attribute_slot(AttributeKey(key));  // "" or past the intern bound
+  const std::uint64_t bit = interned_key_bit(interned);
+  if ((key_filter_ & bit) != 0) {
+    for (auto& a : data_->attributes) {
+      if (a.key.data() == interned) return &a;  // an owned key never has interned text
+    }
+  }
+  Attribute* slot = new_attribute_slot(bit);
+  if (slot != nullptr) slot->key.assign_interned(interned, static_cast<std::uint32_t>(key.size()));
+  return slot;
+}
+
+template <typename Key>
+void Span::set_attribute_value(const Key& key, AttributeValue&& value) {
   truncate_strings(value, core_->limits.attribute_value_length);
   if (Attribute* slot = attribute_slot(key)) slot->value = std::move(value);
 }
 
-void Span::set_string_attribute(const AttributeKey& key, std::string_view value) {
+template <typename Key>
+void Span::set_string_attribute(const Key& key, std::string_view value) {
   Attribute* slot = attribute_slot(key);
   if (slot == nullptr) return;
   value = value.substr(0, std::min(value.size(), core_->limits.attribute_value_length));
@@ -129,30 +145,27 @@ void Span::set_string_attribute(const AttributeKey& key, std::string_view value)
   }
 }
 
-namespace {
-
-template <typename T>
-void assign_scalar(AttributeValue& slot, T value) {
-  if (auto* existing = std::get_if<T>(&slot)) {
+template <typename Key, typename T>
+void Span::set_scalar_attribute(const Key& key, T value) {
+  Attribute* slot = attribute_slot(key);
+  if (slot == nullptr) return;
+  if (auto* existing = std::get_if<T>(&slot->value)) {
     *existing = value;  // same type as last time at this slot: a plain store
   } else {
-    slot.emplace<T>(value);
+    slot->value.template emplace<T>(value);
   }
 }
 
-}  // namespace
-
-void Span::set_scalar_attribute(const AttributeKey& key, bool value) {
-  if (Attribute* slot = attribute_slot(key)) assign_scalar(slot->value, value);
-}
-
-void Span::set_scalar_attribute(const AttributeKey& key, std::int64_t value) {
-  if (Attribute* slot = attribute_slot(key)) assign_scalar(slot->value, value);
-}
-
-void Span::set_scalar_attribute(const AttributeKey& key, double value) {
-  if (Attribute* slot = attribute_slot(key)) assign_scalar(slot->value, value);
-}
+template void Span::set_attribute_value(const AttributeKey&, AttributeValue&&);
+template void Span::set_attribute_value(const std::string_view&, AttributeValue&&);
+template void Span::set_string_attribute(const AttributeKey&, std::string_view);
+template void Span::set_string_attribute(const std::string_view&, std::string_view);
+template void Span::set_scalar_attribute(const AttributeKey&, bool);
+template void Span::set_scalar_attribute(const AttributeKey&, std::int64_t);
+template void Span::set_scalar_attribute(const AttributeKey&, double);
+template void Span::set_scalar_attribute(const std::string_view&, bool);
+template void Span::set_scalar_attribute(const std::string_view&, std::int64_t);
+template void Span::set_scalar_attribute(const std::string_view&, double);
 
 Span& Span::set_attributes(const Attributes& attributes) {
   if (data_ == nullptr) return *this;

@@ -113,8 +113,20 @@ class AttributeKey {
   friend auto operator<=>(const AttributeKey& a, std::string_view b) noexcept { return a.view() <=> b; }
 
  private:
+  friend class Span;  // sets a key it has just looked up, without making another
+  void assign_interned(const char* interned, std::uint32_t size) noexcept {
+    release();
+    data_ = interned;
+    size_ = size;
+  }
   void copy_owned();
-  void release() noexcept;
+  void release() noexcept {
+    if (owned_) free_owned();
+    data_ = "";
+    size_ = 0;
+    owned_ = false;
+  }
+  void free_owned() noexcept;
 
   const char* data_ = "";
   std::uint32_t size_ = 0;  // two words in all: names are short (a longer one is std::length_error)
@@ -211,15 +223,18 @@ class Attributes {
     }
     std::size_t kept = 0;
     for (auto& a : items_) {
-      if (auto* text = std::get_if<std::string>(&a.value)) {
-        if (text->capacity() <= std::string().capacity()) continue;  // in place: costs nothing
-        if (kept + text->capacity() > max_string_bytes) {
-          std::string().swap(*text);
-        } else {
-          kept += text->capacity();
-        }
-      } else if (a.value.index() >= 4) {
+      const std::size_t type = a.value.index();
+      if (type < 3) continue;  // bool, int64, double: nothing on the heap
+      if (type > 3) {
         a.value.template emplace<bool>(false);  // arrays are rare: not worth keeping
+        continue;
+      }
+      auto& text = *std::get_if<std::string>(&a.value);
+      if (text.capacity() <= 15) continue;  // in place (libstdc++'s small-string buffer): costs nothing
+      if (kept + text.capacity() > max_string_bytes) {
+        std::string().swap(text);
+      } else {
+        kept += text.capacity();
       }
     }
   }
@@ -232,7 +247,7 @@ class Attributes {
   // The next element, reused when one is kept (its key and value still hold the old contents,
   // to be overwritten) or new.
   Attribute& next_slot() {
-    if (size_ == items_.size()) items_.emplace_back();
+    if (size_ == items_.size()) [[unlikely]] add_element();
     return items_[size_++];
   }
   void push_back(const Attribute& a) { next_slot() = a; }
@@ -253,6 +268,8 @@ class Attributes {
   }
 
  private:
+  void add_element();  // out of line: next_slot stays small enough to inline
+
   std::vector<Attribute> items_;  // [0, size_) are live; the rest are kept for reuse
   size_type size_ = 0;
 };

@@ -95,20 +95,16 @@ class Span {
 
   // Setting a key again replaces its value (the spec). The key may be any text; a key made once
   // (`static const AttributeKey k{"app.items"};`) skips the per-call name lookup.
-  template <typename V>
-  Span& set_attribute(const AttributeKey& key, V&& value) {
-    if (data_ != nullptr) {
-      using D = std::remove_cvref_t<V>;
-      if constexpr (std::is_convertible_v<V, std::string_view> && !std::is_same_v<D, AttributeValue>) {
-        set_string_attribute(key, std::string_view(value));  // no temporary string
-      } else if constexpr (std::is_same_v<D, bool>) {
-        set_scalar_attribute(key, static_cast<bool>(value));
-      } else if constexpr (std::is_integral_v<D>) {
-        set_scalar_attribute(key, static_cast<std::int64_t>(value));
-      } else if constexpr (std::is_floating_point_v<D>) {
-        set_scalar_attribute(key, static_cast<double>(value));
+  template <typename K, typename V>
+    requires std::is_convertible_v<K, AttributeKey>
+  Span& set_attribute(K&& key, V&& value) {
+    if (data_ != nullptr) {  // an inert span does not even look the name up
+      if constexpr (std::is_same_v<std::remove_cvref_t<K>, AttributeKey>) {
+        record_attribute(key, std::forward<V>(value));
+      } else if constexpr (std::is_convertible_v<K, std::string_view>) {
+        record_attribute(std::string_view(key), std::forward<V>(value));  // looked up in place
       } else {
-        set_attribute_value(key, to_attribute_value(std::forward<V>(value)));
+        record_attribute(AttributeKey(std::forward<K>(key)), std::forward<V>(value));
       }
     }
     return *this;
@@ -138,13 +134,40 @@ class Span {
   friend class Tracer;
   Span(const detail::TracerCore* core, SpanData* data, SpanContext context) noexcept
       : core_(core), data_(data), context_(std::move(context)) {}
-  static std::uint64_t key_bit(const AttributeKey& key) noexcept;
-  void set_attribute_value(const AttributeKey& key, AttributeValue&& value);
-  void set_string_attribute(const AttributeKey& key, std::string_view value);
-  void set_scalar_attribute(const AttributeKey& key, bool value);
-  void set_scalar_attribute(const AttributeKey& key, std::int64_t value);
-  void set_scalar_attribute(const AttributeKey& key, double value);
+  // An interned key is identified by its address; any other (the empty key, keys owned past the
+  // intern bound) by a hash of its text, so equal keys always get the same bit.
+  static std::uint64_t key_bit(const AttributeKey& key) noexcept {
+    return key.interned() ? interned_key_bit(key.data()) : hash_bit(std::hash<std::string_view>{}(key.view()));
+  }
+  static std::uint64_t interned_key_bit(const char* interned) noexcept {
+    return hash_bit(static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(interned)));
+  }
+  static std::uint64_t hash_bit(std::uint64_t h) noexcept { return std::uint64_t{1} << ((h * 0x9E3779B97F4A7C15ull) >> 58); }
+  // Key: AttributeKey, or std::string_view (interned here, with no AttributeKey in between).
+  template <typename Key, typename V>
+  void record_attribute(const Key& key, V&& value) {
+    using D = std::remove_cvref_t<V>;
+    if constexpr (std::is_convertible_v<V, std::string_view> && !std::is_same_v<D, AttributeValue>) {
+      set_string_attribute(key, std::string_view(value));  // no temporary string
+    } else if constexpr (std::is_same_v<D, bool>) {
+      set_scalar_attribute(key, static_cast<bool>(value));
+    } else if constexpr (std::is_integral_v<D>) {
+      set_scalar_attribute(key, static_cast<std::int64_t>(value));
+    } else if constexpr (std::is_floating_point_v<D>) {
+      set_scalar_attribute(key, static_cast<double>(value));
+    } else {
+      set_attribute_value(key, to_attribute_value(std::forward<V>(value)));
+    }
+  }
+  template <typename Key>
+  void set_attribute_value(const Key& key, AttributeValue&& value);
+  template <typename Key>
+  void set_string_attribute(const Key& key, std::string_view value);
+  template <typename Key, typename T>
+  void set_scalar_attribute(const Key& key, T value);
   Attribute* attribute_slot(const AttributeKey& key);
+  Attribute* attribute_slot(std::string_view key);
+  Attribute* new_attribute_slot(std::uint64_t bit);
   void finish(std::uint64_t end_unix_ns) noexcept;
 
   const detail::TracerCore* core_ = nullptr;
