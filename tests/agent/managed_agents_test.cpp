@@ -243,18 +243,30 @@ TEST_CASE("content policy: off records no content, truncated cuts with a marker"
   CHECK(*agent::ContentPolicy{agent::ContentCapture::truncated, 2}.apply("h\xC3\xA9") == "h...[truncated 2 bytes]");
 }
 
-TEST_CASE("planning: a plan before step 1 and every N steps", "[agent][planning]") {
-  testing::InMemoryTracing t;
-  agent::Runner runner(options_for(t));
+namespace {
+
+// An agent that plans every 2 steps, and its script: a plan, two multiplications over steps 1
+// and 2, a second plan before step 3, then the answer "6".
+Agent planner(std::shared_ptr<ScriptedLlmClient>& model) {
   Agent a;
   a.name = "planner";
   a.planning_interval = 2;
   a.tools = {multiply_tool()};
-  auto model = std::make_shared<ScriptedLlmClient>(std::vector{
+  model = std::make_shared<ScriptedLlmClient>(std::vector{
       ScriptedLlmClient::text("Plan: multiply."), ScriptedLlmClient::tool_calls({llm::ToolCall{.name = "multiply", .arguments = {{"a", 2}, {"b", 3}}}}),
       ScriptedLlmClient::tool_calls({llm::ToolCall{.name = "multiply", .arguments = {{"a", 6}, {"b", 1}}}}), ScriptedLlmClient::text("Plan: answer."),
       ScriptedLlmClient::text("6")});
   a.model = model;
+  return a;
+}
+
+}  // namespace
+
+TEST_CASE("planning: a plan before step 1 and every N steps", "[agent][planning]") {
+  testing::InMemoryTracing t;
+  agent::Runner runner(options_for(t));
+  std::shared_ptr<ScriptedLlmClient> model;
+  const Agent a = planner(model);
   auto result = runner.run(a, "compute");
   REQUIRE(result.ok());
   CHECK(result.output == "6");
@@ -275,16 +287,9 @@ TEST_CASE("content: every chat span records its own request's whole history, pla
   agent::RunnerOptions o = options_for(t);
   o.content.mode = agent::ContentCapture::full;
   agent::Runner runner(o);
-  Agent a;
-  a.name = "planner";
+  std::shared_ptr<ScriptedLlmClient> model;
+  Agent a = planner(model);
   a.instructions = "Multiply \"carefully\".";
-  a.planning_interval = 2;
-  a.tools = {multiply_tool()};
-  auto model = std::make_shared<ScriptedLlmClient>(std::vector{
-      ScriptedLlmClient::text("Plan: multiply."), ScriptedLlmClient::tool_calls({llm::ToolCall{.name = "multiply", .arguments = {{"a", 2}, {"b", 3}}}}),
-      ScriptedLlmClient::tool_calls({llm::ToolCall{.name = "multiply", .arguments = {{"a", 6}, {"b", 1}}}}), ScriptedLlmClient::text("Plan: answer."),
-      ScriptedLlmClient::text("6")});
-  a.model = model;
   REQUIRE(runner.run(a, "compute\nnow").ok());
 
   std::vector<tracing::SpanData> chats;
