@@ -11,16 +11,35 @@ namespace {
 constexpr std::uint8_t same_string_tag = 8;     // after the 8 AttributeValue types
 constexpr std::size_t min_shared_string = 64;   // shorter strings are cheaper to write again
 
-// The index of an earlier attribute holding the same long string as attrs[i], or attrs.size().
-std::size_t earlier_equal_string(const Attributes& attrs, std::size_t i) noexcept {
-  const auto* text = std::get_if<std::string>(&attrs[i].value);
-  if (text == nullptr || text->size() < min_shared_string) return attrs.size();
+// The index of an earlier attribute holding the same long string `text`, or `i` (none).
+std::size_t earlier_equal_string(const Attributes& attrs, std::size_t i, const std::string& text) noexcept {
   for (std::size_t j = 0; j < i; ++j) {
     const auto* other = std::get_if<std::string>(&attrs[j].value);
-    if (other != nullptr && other->size() == text->size() && *other == *text) return j;
+    if (other != nullptr && other->size() == text.size() && *other == text) return j;
   }
-  return attrs.size();
+  return i;
 }
+
+// Writes LEB128 at `at`; returns the end.
+[[gnu::always_inline]] inline char* put_count(char* at, std::size_t n) noexcept {
+  while (n >= 0x80) {
+    *at++ = static_cast<char>((n & 0x7F) | 0x80);
+    n >>= 7;
+  }
+  *at++ = static_cast<char>(n);
+  return at;
+}
+
+template <typename T>
+[[gnu::always_inline]] inline char* put_raw(char* at, const T& value) noexcept {
+  static_assert(std::is_trivially_copyable_v<T>);
+  std::memcpy(at, &value, sizeof(T));
+  return at + sizeof(T);
+}
+
+constexpr std::size_t max_count_bytes = 10;
+// An interned key: tag, address, size; an owned one: tag, length, text.
+constexpr std::size_t max_key_bytes = 1 + sizeof(const char*) + sizeof(std::uint32_t);
 
 class Writer {
  public:
@@ -47,10 +66,9 @@ class Writer {
   }
 
   void key(const AttributeKey& k) {
-    if (k.interned()) {  // the address of the process-wide copy, read back by interning again
-      out_.push_back('\0');
-      raw(k.data());
-      count(k.size());
+    if (k.interned()) {
+      char* at = out_.reserve_more(max_key_bytes);
+      out_.commit(static_cast<std::size_t>(put_key(at, k) - at));
     } else {
       out_.push_back('\1');
       text(k.view());
@@ -85,16 +103,50 @@ class Writer {
   }
 
   // A long string equal to an earlier one of the same list (the same content under a GenAI and
-  // an OpenInference name) is written as a reference to it.
+  // an OpenInference name) is written as a reference to it. Keys and scalar or string values, nearly
+  // every attribute, are written with one reservation each.
   void attributes(const Attributes& attrs) {
     count(attrs.size());
     for (std::size_t i = 0; i < attrs.size(); ++i) {
-      key(attrs[i].key);
-      if (const std::size_t same = earlier_equal_string(attrs, i); same != attrs.size()) {
-        out_.push_back(static_cast<char>(same_string_tag));
-        count(same);
+      const Attribute& a = attrs[i];
+      if (!a.key.interned()) {
+        key(a.key);
+        value_or_reference(attrs, i);
+        continue;
+      }
+      const std::size_t type = a.value.index();
+      if (type == 3) {
+        const auto& s = *std::get_if<std::string>(&a.value);
+        std::size_t same = i;
+        if (s.size() >= min_shared_string) same = earlier_equal_string(attrs, i, s);
+        const bool copy = same == i;
+        char* start = out_.reserve_more(max_key_bytes + 1 + max_count_bytes + (copy ? s.size() : 0));
+        char* at = put_key(start, a.key);
+        if (copy) {
+          *at++ = static_cast<char>(type);
+          at = put_count(at, s.size());
+          if (!s.empty()) std::memcpy(at, s.data(), s.size());
+          at += s.size();
+        } else {
+          *at++ = static_cast<char>(same_string_tag);
+          at = put_count(at, same);
+        }
+        out_.commit(static_cast<std::size_t>(at - start));
+      } else if (type < 3) {
+        char* start = out_.reserve_more(max_key_bytes + 1 + 8);
+        char* at = put_key(start, a.key);
+        *at++ = static_cast<char>(type);
+        if (const auto* b = std::get_if<bool>(&a.value)) {
+          *at++ = *b ? '\1' : '\0';
+        } else if (const auto* n = std::get_if<std::int64_t>(&a.value)) {
+          at = put_raw(at, *n);
+        } else {
+          at = put_raw(at, *std::get_if<double>(&a.value));
+        }
+        out_.commit(static_cast<std::size_t>(at - start));
       } else {
-        value(attrs[i].value);
+        key(a.key);
+        value(a.value);  // an array
       }
     }
   }
@@ -107,7 +159,24 @@ class Writer {
     text(c.trace_state);
   }
 
+  static char* put_key(char* at, const AttributeKey& k) noexcept {  // k.interned()
+    *at++ = '\0';
+    at = put_raw(at, k.data());  // the process-wide copy's address, read back as it is
+    return put_raw(at, static_cast<std::uint32_t>(k.size()));
+  }
+
  private:
+  void value_or_reference(const Attributes& attrs, std::size_t i) {
+    const auto* s = std::get_if<std::string>(&attrs[i].value);
+    const std::size_t same = s != nullptr && s->size() >= min_shared_string ? earlier_equal_string(attrs, i, *s) : i;
+    if (same != i) {
+      out_.push_back(static_cast<char>(same_string_tag));
+      count(same);
+    } else {
+      value(attrs[i].value);
+    }
+  }
+
   ByteBuffer& out_;
 };
 
@@ -144,7 +213,7 @@ class Reader {
   AttributeKey key() {
     if (raw<char>() == '\0') {
       const char* data = raw<const char*>();
-      return AttributeKey(std::string_view(data, count()));
+      return AttributeKey(std::string_view(data, raw<std::uint32_t>()));  // found by interning again
     }
     return AttributeKey(text());
   }
