@@ -23,6 +23,18 @@ constexpr std::array<bool, 256> json_special = [] {
 
 bool continuation(unsigned char c) noexcept { return (c & 0xC0) == 0x80; }
 
+// True when any of the 8 bytes at `p` is special for a JSON string (see json_special), tested a
+// word at a time: most text has none, and is then copied in one piece.
+bool word_has_json_special(const unsigned char* p) noexcept {
+  constexpr std::uint64_t ones = 0x0101010101010101ULL;
+  constexpr std::uint64_t highs = 0x8080808080808080ULL;
+  std::uint64_t w = 0;
+  std::memcpy(&w, p, 8);
+  const auto has_zero = [](std::uint64_t v) { return (v - ones) & ~v & highs; };
+  const std::uint64_t control = (w - ones * 0x20) & ~w & highs;  // a byte below 0x20
+  return ((w & highs) | control | has_zero(w ^ (ones * '"')) | has_zero(w ^ (ones * '\\'))) != 0;
+}
+
 template <typename T>
 void append_number(std::string& out, T value) {
   char buffer[24];
@@ -111,6 +123,8 @@ void append_json_string(std::string& out, std::string_view text) {
   std::size_t run = 0;
   std::size_t i = 0;
   while (i < n) {
+    while (i + 8 <= n && !detail::word_has_json_special(p + i)) i += 8;
+    if (i >= n) break;
     const unsigned char c = p[i];
     if (!json_special[c]) {
       ++i;
