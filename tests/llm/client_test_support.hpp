@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "agentrace/llm/client.hpp"
+#include "support/error_of.hpp"
 #include "support/fake_llm_server.hpp"
 
 namespace agentrace::testing {
@@ -41,15 +42,7 @@ inline llm::Json weather_schema() {
 // The LlmError `f` throws; fails the test when it throws nothing or something else.
 template <class F>
 llm::LlmError llm_error_of(F&& f) {
-  try {
-    f();
-  } catch (const llm::LlmError& e) {
-    return e;
-  } catch (const std::exception& e) {
-    FAIL("expected an LlmError, got: " << e.what());
-  }
-  FAIL("expected an LlmError, nothing was thrown");
-  throw std::logic_error("unreachable");
+  return error_of<llm::LlmError>(std::forward<F>(f), "an LlmError");
 }
 
 // Collects on_text pieces (called on the client's I/O thread).

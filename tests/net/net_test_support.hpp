@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "agentrace/net/http_client.hpp"
+#include "support/error_of.hpp"
 
 namespace agentrace::testing {
 
@@ -34,13 +35,7 @@ T run_on(asio::io_context& io, asio::awaitable<T> task) {
 // The HttpError `f` throws; fails the test when it throws nothing or something else.
 template <class F>
 net::HttpError http_error_of(F&& f) {
-  try {
-    f();
-  } catch (const net::HttpError& e) {
-    return e;
-  }
-  FAIL("expected an HttpError");
-  throw std::logic_error("unreachable");
+  return error_of<net::HttpError>(std::forward<F>(f), "an HttpError");
 }
 
 inline long long ms_since(Clock::time_point start) {
