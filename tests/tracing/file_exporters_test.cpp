@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "agentrace/tracing/file_exporters.hpp"
+#include "agentrace/tracing/jsonl.hpp"
 #include "agentrace/tracing/otlp_encoding.hpp"
 #include "agentrace/tracing/tracer.hpp"
 #include "sample_spans.hpp"
@@ -157,6 +158,30 @@ TEST_CASE("file exporters report an unwritable path by failing and one warning, 
     CHECK(occurrences(capture.text(), "warning") == 1);
   }
   CHECK(count_files(dir.path()) == 2);  // the blocker and the log: no temporary files left
+}
+
+TEST_CASE("appending exporters report a full disk by failing each batch and keep working", "[tracing][file_exporters]") {
+  // /dev/full (on every Linux system) accepts the open and fails every write with ENOSPC: what a
+  // full disk does.
+  REQUIRE(std::filesystem::exists("/dev/full"));
+  TempDir dir;
+  SECTION("OTLP/JSON lines") {
+    StdoutCapture capture(dir.path() / "log.txt");
+    OtlpJsonFileExporter exporter("/dev/full");
+    CHECK(exporter.export_spans(pointers(first_batch), 1s) == ExportResult::failure);
+    CHECK(exporter.export_spans(pointers(second_batch), 1s) == ExportResult::failure);  // tried again, no throw
+    CHECK(exporter.shutdown(1s));
+    const std::string log = capture.text();
+    CHECK(occurrences(log, "warning") == 1);  // once per exporter, not once per batch
+    CHECK_THAT(log, Contains("cannot write") && Contains("/dev/full") && Contains("No space left on device"));
+  }
+  SECTION("JSON Lines") {
+    JsonlFileExporter exporter("/dev/full");
+    CHECK(exporter.export_spans(pointers(first_batch), 1s) == ExportResult::failure);
+    CHECK(exporter.export_spans(pointers(second_batch), 1s) == ExportResult::failure);
+    CHECK(exporter.export_spans({}, 1s) == ExportResult::success);  // nothing to write
+    CHECK(exporter.shutdown(1s));
+  }
 }
 
 TEST_CASE("Jaeger and Chrome trace exporters rewrite the whole file on flush and shutdown",

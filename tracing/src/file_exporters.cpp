@@ -12,6 +12,7 @@
 #include "agentrace/tracing/chrome_trace.hpp"
 #include "agentrace/tracing/jaeger.hpp"
 #include "agentrace/tracing/otlp_encoding.hpp"
+#include "append_file.hpp"
 
 namespace agentrace::tracing {
 namespace {
@@ -78,9 +79,7 @@ bool write_file_atomically(const std::filesystem::path& path, std::string_view d
 
 OtlpJsonFileExporter::OtlpJsonFileExporter(std::filesystem::path path) : path_(std::move(path)) {}
 
-OtlpJsonFileExporter::~OtlpJsonFileExporter() {
-  if (file_ != nullptr) std::fclose(file_);
-}
+OtlpJsonFileExporter::~OtlpJsonFileExporter() { detail::close_file(file_); }
 
 void OtlpJsonFileExporter::warn(const std::string& problem) noexcept { log_warning(warned_, problem); }
 
@@ -104,15 +103,9 @@ ExportResult OtlpJsonFileExporter::export_spans(SpanBatch batch, std::chrono::mi
     buffer_.clear();
     append_otlp_json(batch, buffer_);
     buffer_ += '\n';
-    errno = 0;
-    bool ok = std::fwrite(buffer_.data(), 1, buffer_.size(), file_) == buffer_.size();
-    ok = std::fflush(file_) == 0 && ok;
-    if (!ok) {
-      warn(describe("cannot write", path_, errno));
-      std::clearerr(file_);  // let the next batch try again (a disk that was full may not be)
-    }
-    // One huge batch should not pin its memory for the exporter's lifetime.
-    if (buffer_.capacity() > (std::size_t{1} << 20)) std::string().swap(buffer_);
+    const bool ok = detail::append_and_flush(file_, buffer_);
+    if (!ok) warn(describe("cannot write", path_, errno));
+    detail::release_if_large(buffer_);
     return ok ? ExportResult::success : ExportResult::failure;
   } catch (...) {
     return ExportResult::failure;
@@ -122,7 +115,7 @@ ExportResult OtlpJsonFileExporter::export_spans(SpanBatch batch, std::chrono::mi
 bool OtlpJsonFileExporter::force_flush(std::chrono::milliseconds /*timeout*/) noexcept {
   try {
     std::lock_guard lock(mutex_);
-    return file_ == nullptr || std::fflush(file_) == 0;
+    return detail::flush_file(file_);
   } catch (...) {
     return false;
   }
@@ -132,10 +125,7 @@ bool OtlpJsonFileExporter::shutdown(std::chrono::milliseconds /*timeout*/) noexc
   try {
     std::lock_guard lock(mutex_);
     shut_down_ = true;
-    if (file_ == nullptr) return true;
-    const bool ok = std::fclose(file_) == 0;
-    file_ = nullptr;
-    return ok;
+    return detail::close_file(file_);
   } catch (...) {
     return false;
   }

@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "append_file.hpp"
 #include "trace_file.hpp"
 
 namespace agentrace::tracing {
@@ -446,9 +447,7 @@ JsonlFileExporter::JsonlFileExporter(std::filesystem::path path) : path_(std::mo
   }
 }
 
-JsonlFileExporter::~JsonlFileExporter() {
-  if (file_ != nullptr) std::fclose(file_);
-}
+JsonlFileExporter::~JsonlFileExporter() { detail::close_file(file_); }
 
 // Local file writes are not bounded by the timeout: they finish or fail on their own.
 ExportResult JsonlFileExporter::export_spans(SpanBatch batch, std::chrono::milliseconds /*timeout*/) noexcept {
@@ -461,14 +460,8 @@ ExportResult JsonlFileExporter::export_spans(SpanBatch batch, std::chrono::milli
       buffer_ += to_jsonl_line(*span);
       buffer_ += '\n';
     }
-    bool ok = true;
-    if (!buffer_.empty()) {
-      ok = std::fwrite(buffer_.data(), 1, buffer_.size(), file_) == buffer_.size();
-      ok = std::fflush(file_) == 0 && ok;
-      if (!ok) std::clearerr(file_);  // let the next batch try again (a disk that was full may not be)
-    }
-    // One huge batch should not pin its memory for the exporter's lifetime.
-    if (buffer_.capacity() > (std::size_t{1} << 20)) std::string().swap(buffer_);
+    const bool ok = detail::append_and_flush(file_, buffer_);
+    detail::release_if_large(buffer_);
     return ok ? ExportResult::success : ExportResult::failure;
   } catch (...) {
     return ExportResult::failure;
@@ -478,7 +471,7 @@ ExportResult JsonlFileExporter::export_spans(SpanBatch batch, std::chrono::milli
 bool JsonlFileExporter::force_flush(std::chrono::milliseconds /*timeout*/) noexcept {
   try {
     std::lock_guard lock(mutex_);
-    return file_ == nullptr || std::fflush(file_) == 0;  // after shutdown nothing is pending
+    return detail::flush_file(file_);
   } catch (...) {
     return false;
   }
@@ -487,10 +480,7 @@ bool JsonlFileExporter::force_flush(std::chrono::milliseconds /*timeout*/) noexc
 bool JsonlFileExporter::shutdown(std::chrono::milliseconds /*timeout*/) noexcept {
   try {
     std::lock_guard lock(mutex_);
-    if (file_ == nullptr) return true;
-    const bool ok = std::fclose(file_) == 0;
-    file_ = nullptr;
-    return ok;
+    return detail::close_file(file_);
   } catch (...) {
     return false;
   }
