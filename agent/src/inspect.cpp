@@ -319,16 +319,20 @@ class Builder {
       }
     }
     view.start_unix_ns = first;
+    const SpanData* root = nullptr;
     for (const auto* s : spans_) {
-      if (!s->parent_span_id.valid() || s->parent_remote) {
-        view.root_name = s->name;
+      if (s->is_local_root()) {
+        root = s;
         break;
       }
     }
-    if (view.root_name.empty()) view.root_name = "(root span missing)";
+    view.root_name = root != nullptr ? root->name : "(root span missing)";
+    // The top-level agent run's status; for a trace whose root is not an agent (a pipeline that
+    // runs agents inside it), the root span's outcome; "incomplete" while the root has not ended.
     view.status = "incomplete";
+    if (root != nullptr && root->ended()) view.status = is_error(*root) ? "failed" : "completed";
     for (const auto& run : view.runs) {
-      if (run.span != nullptr && !run.parent_run && run.depth == 0 && run.span->is_root() && !run.status.empty()) {
+      if (run.span != nullptr && run.span == root && !run.status.empty()) {
         view.status = run.status;
         break;
       }

@@ -151,6 +151,56 @@ TEST_CASE("a trace with spans missing still builds a view, with the gaps named",
   CHECK_THAT(text, Catch::Contains("step 3  unfinished"));
 }
 
+TEST_CASE("a trace continued from another process and one whose root is not an agent take their root's status",
+          "[demo]") {
+  DemoRun run;
+  const auto root_of = [](std::vector<tr::SpanData>& spans) -> tr::SpanData& {
+    for (auto& s : spans) {
+      if (s.is_root()) return s;
+    }
+    FAIL("the demo's trace has no root");
+    throw std::logic_error("unreachable");
+  };
+
+  SECTION("the root agent's parent is remote (a traceparent was continued)") {
+    auto spans = run.spans;
+    tr::SpanData& root = root_of(spans);
+    root.parent_span_id = tr::SpanId::random();
+    root.parent_remote = true;
+    const auto views = ag::inspect::build_trace_views(spans);
+    REQUIRE(views.size() == 1);
+    CHECK(views.front().complete());
+    CHECK(views.front().status == "completed");
+    CHECK(views.front().root_name == "invoke_agent manager");
+    CHECK_THAT(ag::inspect::render_summary(views.front()), Catch::Contains("invoke_agent manager  completed"));
+  }
+
+  SECTION("the agent runs inside a pipeline span") {
+    auto spans = run.spans;
+    tr::SpanData& agent_root = root_of(spans);
+    tr::SpanData pipeline = agent_root;
+    pipeline.name = "pipeline run";
+    pipeline.span_id = tr::SpanId::random();
+    pipeline.attributes = {};
+    pipeline.start_unix_ns -= 1000;
+    pipeline.end_unix_ns += 1000;
+    agent_root.parent_span_id = pipeline.span_id;
+    spans.insert(spans.begin(), pipeline);
+
+    auto status_of = [](const std::vector<tr::SpanData>& all) {
+      const auto views = ag::inspect::build_trace_views(all);
+      REQUIRE(views.size() == 1);
+      CHECK(views.front().root_name == "pipeline run");
+      return views.front().status;
+    };
+    CHECK(status_of(spans) == "completed");
+    spans.front().status = {tr::StatusCode::error, "the pipeline failed"};
+    CHECK(status_of(spans) == "failed");
+    spans.front().end_unix_ns = 0;  // still running when the file was read
+    CHECK(status_of(spans) == "incomplete");
+  }
+}
+
 TEST_CASE("replaying the demo's cassette reproduces its answer and tree", "[demo][replay]") {
   DemoRun run;
   REQUIRE_FALSE(run.result.cassette.empty());

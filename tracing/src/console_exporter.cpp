@@ -23,7 +23,7 @@ ExportResult ConsoleExporter::export_spans(SpanBatch batch, std::chrono::millise
       auto& trace = pending_[span->trace_id];
       trace.push_back(*span);
       // A span whose parent lives in another process is the root of what this process saw.
-      if (span->is_root() || span->parent_remote) {
+      if (span->is_local_root()) {
         print_trace(trace);
         pending_.erase(span->trace_id);
       }

@@ -131,8 +131,11 @@ struct TraceView {
   std::vector<Gap> gaps;
   Totals totals;
   std::uint64_t start_unix_ns = 0;
-  std::string root_name;  // the earliest root span's name
-  std::string status;     // the top-level run's status, or "incomplete"
+  std::string root_name;  // the earliest local root's name (no parent, or a remote one)
+  // The root agent run's status (completed, max_steps, ...); for a root that is not an agent
+  // run, "completed" or "failed" from its span status; "incomplete" while the root is missing or
+  // has not ended.
+  std::string status;
 
   [[nodiscard]] bool complete() const noexcept { return gaps.empty(); }
 };

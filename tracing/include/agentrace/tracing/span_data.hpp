@@ -107,6 +107,9 @@ struct SpanData {
 
   [[nodiscard]] bool ended() const noexcept { return end_unix_ns != 0; }
   [[nodiscard]] bool is_root() const noexcept { return !parent_span_id.valid(); }
+  // The first span of this process's part of its trace: no parent, or a parent in another
+  // process (a `traceparent` continued here), which no file of this process will hold.
+  [[nodiscard]] bool is_local_root() const noexcept { return !parent_span_id.valid() || parent_remote; }
   [[nodiscard]] std::uint64_t duration_ns() const noexcept {
     return end_unix_ns > start_unix_ns ? end_unix_ns - start_unix_ns : 0;
   }
