@@ -7,7 +7,8 @@
 // line per span (name, duration, status) and adds up the tokens that chat spans report in
 // gen_ai.usage.* attributes. Only chat spans carry those, so the sum is the run's total usage.
 //
-//   cmake --build build --target custom_exporter && ./build/examples/custom_exporter
+//   cmake --preset release && cmake --build --preset release --target custom_exporter
+//   ./build/release/examples/custom_exporter
 #include <atomic>
 #include <chrono>
 #include <cstdint>

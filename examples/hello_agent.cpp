@@ -6,7 +6,8 @@
 // and the Runner logs that path. The program reads the file back and prints the span tree, the
 // same tree `agentrace view <file>` shows.
 //
-//   cmake --build build --target hello_agent && ./build/examples/hello_agent
+//   cmake --preset release && cmake --build --preset release --target hello_agent
+//   ./build/release/examples/hello_agent
 //   (AGENTRACE_TRACE_DIR=<dir> writes the traces elsewhere; AGENTRACE_TRACES=off turns them off)
 #include <cstdint>
 #include <cstdio>

@@ -7,7 +7,8 @@
 // behind a simple processor) and printed as a tree and a timeline, where the two agents overlap.
 // The result reports usage twice: the manager's own model calls, and the total with both agents.
 //
-//   cmake --build build --target managed_agents && ./build/examples/managed_agents
+//   cmake --preset release && cmake --build --preset release --target managed_agents
+//   ./build/release/examples/managed_agents
 #include <chrono>
 #include <cstdio>
 #include <map>

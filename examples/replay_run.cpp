@@ -7,7 +7,8 @@
 // differed. Here the second replay runs with a changed exchange rate: the tool's new result makes
 // the next request differ, and the report shows where, as a diff of the messages.
 //
-//   cmake --build build --target replay_run && ./build/examples/replay_run
+//   cmake --preset release && cmake --build --preset release --target replay_run
+//   ./build/release/examples/replay_run
 //   (`agentrace replay <trace>` does the same for the demo's agents)
 #include <unistd.h>
 

@@ -8,7 +8,8 @@
 // ConsoleExporter prints the tree and the timeline when the run ends; the Runner, given no
 // tracer, uses the global provider too, and the tool reaches it through global_tracer().
 //
-//   cmake --build build --target tool_child_spans && ./build/examples/tool_child_spans
+//   cmake --preset release && cmake --build --preset release --target tool_child_spans
+//   ./build/release/examples/tool_child_spans
 #include <algorithm>
 #include <cctype>
 #include <cstdio>

@@ -6,7 +6,8 @@
 // "nights": "three": the function is never called, the bad call becomes an error observation
 // (printed below exactly as the model reads it), and the model fixes its call on the next step.
 //
-//   cmake --build build --target typed_tool && ./build/examples/typed_tool
+//   cmake --preset release && cmake --build --preset release --target typed_tool
+//   ./build/release/examples/typed_tool
 #include <cmath>
 #include <cstdio>
 #include <optional>
