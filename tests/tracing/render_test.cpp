@@ -433,6 +433,26 @@ TEST_CASE("key attributes come by priority, skip what the name shows, are trunca
   CHECK(lines_of(render_tree(std::vector<SpanData>{s}, options)).at(1) == "chat  1.00 ms");
 }
 
+TEST_CASE("key attributes are left out by key and by whole words of the name and never for an equal number",
+          "[tracing][render]") {
+  // Equal numbers are different facts; a number is not part of the name; only whole words of the
+  // name count as repeating it; OpenInference's token counts repeat gen_ai.usage.* by key.
+  SpanData s = make_span(8, 0x01, 0, "chat gpt-4o", 0, 1);
+  s.attributes = {{"gen_ai.usage.input_tokens", 4},     {"gen_ai.usage.output_tokens", 4},
+                  {"llm.token_count.prompt", 4},        {"llm.token_count.completion", 4},
+                  {"gen_ai.request.model", "gpt-4o"},   {"llm.model_name", "gpt-4o"},
+                  {"custom.family", "gpt"}};
+  CHECK(lines_of(render_tree(std::vector<SpanData>{s})).at(1) ==
+        "chat gpt-4o  1.00 ms  gen_ai.usage.input_tokens=4 gen_ai.usage.output_tokens=4 custom.family=gpt");
+
+  SpanData step = make_span(8, 0x02, 0, "step 24", 0, 1);
+  step.attributes = {{"agentrace.step.number", 24},
+                     {"agentrace.usage.total.input_tokens", 24},
+                     {"agentrace.usage.total.output_tokens", 24}};
+  CHECK(lines_of(render_tree(std::vector<SpanData>{step})).at(1) ==
+        "step 24  1.00 ms  agentrace.usage.total.input_tokens=24 agentrace.usage.total.output_tokens=24");
+}
+
 TEST_CASE("status marks: ok, error with and without description, nothing when unset", "[tracing][render]") {
   SpanData a = make_span(9, 0x01, 0, "a", 0, 1);
   a.status = ok;

@@ -30,11 +30,13 @@ constexpr std::array<std::string_view, 15> priority_keys = {
     "agentrace.memory.result_count", "agentrace.usage.total.input_tokens", "agentrace.usage.total.output_tokens"};
 // Classification, identifiers and whole conversations: in the trace file and in `agentrace view`,
 // too long or too uniform to help in a one-line summary.
-constexpr std::array<std::string_view, 13> unshown_keys = {
+// OpenInference's token counts repeat gen_ai.usage.* (the same numbers under other names), and
+// a step's number is in its name.
+constexpr std::array<std::string_view, 16> unshown_keys = {
     "openinference.span.kind", "gen_ai.operation.name",   "input.mime_type",          "output.mime_type",
     "gen_ai.input.messages",   "gen_ai.output.messages",  "gen_ai.system_instructions", "gen_ai.tool.description",
     "gen_ai.agent.description", "gen_ai.agent.id",        "gen_ai.conversation.id",   "gen_ai.tool.type",
-    "gen_ai.provider.name"};
+    "gen_ai.provider.name",    "llm.token_count.prompt",  "llm.token_count.completion", "agentrace.step.number"};
 constexpr std::size_t max_shown_attributes = 4;
 
 // Wider than any terminal; keeps the column arithmetic far from overflow.
@@ -289,19 +291,29 @@ std::string attribute_text(const Attribute& a, const RenderOptions& options) {
          truncate_display(single_line(to_display_string(a.value)), options.max_attribute_chars);
 }
 
-// True when the attribute only repeats the span's name (or is pure classification).
+// True when the attribute is pure classification, or a text that is a whole word (or words) of
+// the span's name: the model of "chat gpt-4o", the tool of "execute_tool search". A number is
+// never taken for part of the name: tokens=4 is not "chat gpt-4o"'s 4.
 bool redundant(const SpanData& span, const Attribute& a) {
   if (std::find(unshown_keys.begin(), unshown_keys.end(), a.key) != unshown_keys.end()) return true;
-  const std::string value = to_display_string(a.value);
-  return !value.empty() && span.name.find(value) != std::string::npos;
+  const auto* text = std::get_if<std::string>(&a.value);
+  if (text == nullptr || text->empty()) return false;
+  const std::string_view name = span.name;
+  for (std::size_t at = name.find(*text); at != std::string_view::npos; at = name.find(*text, at + 1)) {
+    const std::size_t end = at + text->size();
+    if ((at == 0 || name[at - 1] == ' ') && (end == name.size() || name[end] == ' ')) return true;
+  }
+  return false;
 }
 
 std::string key_attributes(const SpanData& span, const RenderOptions& options) {
   if (!options.show_attributes || span.attributes.empty()) return {};
   std::vector<const Attribute*> chosen;
-  // A value already shown (or deliberately hidden) under another key is not shown again: OpenInference's
-  // input.value repeats gen_ai.tool.call.arguments and gen_ai.input.messages.
+  // A text already shown (or deliberately hidden) under another key is not shown again: OpenInference's
+  // input.value repeats gen_ai.tool.call.arguments and gen_ai.input.messages. Equal numbers are
+  // different facts (24 tokens in, 24 out), so only texts are compared.
   auto repeated = [&](const Attribute& a) {
+    if (!std::holds_alternative<std::string>(a.value)) return false;
     for (const auto& other : span.attributes) {
       if (&other == &a || other.value != a.value) continue;
       const bool hidden = std::find(unshown_keys.begin(), unshown_keys.end(), other.key) != unshown_keys.end();
