@@ -432,6 +432,28 @@ TEST_CASE("the producing thread never waits on export, whatever the collector do
   processor.shutdown(5s);
 }
 
+TEST_CASE("with the collector down shutdown completes within its own budget and not the export timeout",
+          "[otlp]") {
+  // What a program sees at exit: the batch processor's shutdown gives the exporter what is left
+  // of its budget, so a retry loop against a refused port gives up then, and the worker finishes
+  // (shutdown returns true) instead of retrying on for the 10 s export timeout behind the caller.
+  otlp::OtlpExporterOptions options;
+  options.endpoint = "http://127.0.0.1:" + std::to_string(unused_port()) + "/v1/traces";
+  options.timeout = 10s;
+  options.initial_backoff = 100ms;
+  options.max_backoff = 100ms;
+  options.jitter = 0;
+  options.max_attempts = 1000;
+  auto exporter = std::make_unique<otlp::OtlpHttpExporter>(options);
+  auto* exp = exporter.get();
+  tr::BatchSpanProcessor processor(std::move(exporter), tr::BatchOptions{2048, std::chrono::hours(1), 30s, 512});
+  for (const auto& s : rich_spans(3)) processor.on_end(std::make_unique<tr::SpanData>(s));
+  CHECK(processor.shutdown(1s));  // completed: the export gave up when the budget ran out
+  const auto s = exp->stats();
+  CHECK(s.spans_failed == 3);
+  CHECK(s.retries > 0);  // it did retry while there was time
+}
+
 TEST_CASE("an invalid endpoint throws without naming header values", "[otlp]") {
   otlp::OtlpExporterOptions options;
   options.endpoint = "ftp://example.com/v1/traces";

@@ -27,6 +27,7 @@ class ControlledExporter final : public SpanExporter {
     std::size_t batches = 0;
     std::size_t largest_batch = 0;
     std::size_t shutdowns = 0;
+    std::chrono::milliseconds last_timeout{-1};  // the timeout of the latest export
 
     void release() {
       {
@@ -39,10 +40,11 @@ class ControlledExporter final : public SpanExporter {
 
   explicit ControlledExporter(std::shared_ptr<Shared> shared) : shared_(std::move(shared)) {}
 
-  ExportResult export_spans(SpanBatch batch, std::chrono::milliseconds) noexcept override {
+  ExportResult export_spans(SpanBatch batch, std::chrono::milliseconds timeout) noexcept override {
     std::chrono::microseconds delay{};
     {
       std::unique_lock lock(shared_->mutex);
+      shared_->last_timeout = timeout;
       shared_->cv.wait(lock, [&] { return !shared_->blocked; });
       shared_->spans += batch.size();
       ++shared_->batches;
@@ -178,6 +180,39 @@ TEST_CASE("batch: shutdown with a stuck exporter returns within its timeout", "[
   CHECK(f.provider->shutdown(200ms));  // the second call is harmless and immediate
   f.shared->release();
   f.provider.reset();  // the worker finishes on its own; the processor never waits forever
+}
+
+TEST_CASE("batch: an export for a flush or a shutdown gets no more time than its caller has", "[tracing][batch]") {
+  BatchOptions options;
+  options.export_timeout = 30s;
+  auto last_timeout = [](BatchFixture& f) {
+    std::lock_guard lock(f.shared->mutex);
+    return f.shared->last_timeout;
+  };
+  SECTION("on the schedule: the export timeout") {
+    options.schedule_delay = 1ms;
+    BatchFixture f(options);
+    { Span s = f.tracer.start_span("timed"); }
+    for (int i = 0; i < 500 && f.processor->stats().exported < 1; ++i) std::this_thread::sleep_for(10ms);
+    REQUIRE(f.processor->stats().exported == 1);
+    CHECK(last_timeout(f) == 30s);
+  }
+  SECTION("force_flush") {
+    options.schedule_delay = std::chrono::hours(1);
+    BatchFixture f(options);
+    { Span s = f.tracer.start_span("flushed"); }
+    REQUIRE(f.provider->force_flush(2s));
+    CHECK(last_timeout(f) > 0ms);
+    CHECK(last_timeout(f) <= 2s);
+  }
+  SECTION("shutdown") {
+    options.schedule_delay = std::chrono::hours(1);
+    BatchFixture f(options);
+    { Span s = f.tracer.start_span("at exit"); }
+    REQUIRE(f.provider->shutdown(3s));
+    CHECK(last_timeout(f) > 0ms);
+    CHECK(last_timeout(f) <= 3s);
+  }
 }
 
 TEST_CASE("batch: shutdown twice is harmless, spans after shutdown are dropped and counted", "[tracing][batch]") {

@@ -2,17 +2,30 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
 #include <new>
+#include <optional>
 #include <thread>
 
 #include "env.hpp"
 #include "span_pool.hpp"
 
 namespace agentrace::tracing {
+
+namespace {
+
+// now + timeout, without overflowing for a caller who passes milliseconds::max() for "no limit".
+std::chrono::steady_clock::time_point deadline_after(std::chrono::milliseconds timeout) noexcept {
+  constexpr std::chrono::milliseconds longest = std::chrono::hours(24 * 365);
+  return std::chrono::steady_clock::now() + std::clamp(timeout, std::chrono::milliseconds{0}, longest);
+}
+
+}  // namespace
 
 // ---------------------------------------------------------------------------------------------
 // Simple
@@ -221,12 +234,30 @@ struct BatchSpanProcessor::State {
     wake.notify_one();
   }
 
+  // The time an export may take: export_timeout, or less when a force_flush or shutdown caller
+  // is waiting with a shorter budget. An exporter that retries (OTLP against a collector that is
+  // down) then gives up when the caller does, instead of holding the process's exit for its own
+  // timeout after the caller has returned.
+  std::chrono::milliseconds export_budget() noexcept {
+    using namespace std::chrono;
+    const auto now = steady_clock::now();
+    std::optional<steady_clock::time_point> deadline;
+    {
+      std::lock_guard lock(mutex);
+      if (stop) deadline = shutdown_deadline;
+      if (flush_requested != flush_completed && (!deadline || flush_deadline > *deadline)) deadline = flush_deadline;
+    }
+    if (!deadline) return options.export_timeout;
+    const auto left = duration_cast<milliseconds>(*deadline - now);
+    return std::clamp(left, milliseconds{1}, options.export_timeout);
+  }
+
   void export_batch(std::vector<SpanData*>& batch, std::vector<const SpanData*>& view) noexcept {
     if (batch.empty()) return;
     view.assign(batch.begin(), batch.end());
     ExportResult result = ExportResult::failure;
     try {
-      result = exporter->export_spans(SpanBatch(view), options.export_timeout);
+      result = exporter->export_spans(SpanBatch(view), export_budget());
     } catch (...) {  // the interface is noexcept; a throwing exporter still must not kill tracing
     }
     (result == ExportResult::success ? exported : failed).fetch_add(batch.size(), std::memory_order_relaxed);
@@ -321,7 +352,7 @@ struct BatchSpanProcessor::State {
       }
       if (flushing) {
         try {
-          exporter->force_flush(options.export_timeout);
+          exporter->force_flush(export_budget());
         } catch (...) {
         }
         std::lock_guard lock(mutex);
@@ -353,6 +384,7 @@ struct BatchSpanProcessor::State {
   bool stop = false;
   bool worker_done = false;
   std::chrono::steady_clock::time_point shutdown_deadline;
+  std::chrono::steady_clock::time_point flush_deadline;  // the latest of the pending flush callers'
   std::thread worker;
 };
 
@@ -393,6 +425,7 @@ bool BatchSpanProcessor::force_flush(std::chrono::milliseconds timeout) noexcept
   std::unique_lock lock(s.mutex);
   if (s.worker_done) return true;
   const std::uint64_t ticket = ++s.flush_requested;
+  s.flush_deadline = std::max(s.flush_deadline, deadline_after(timeout));
   s.wake.notify_one();
   return s.done.wait_for(lock, timeout, [&] { return s.flush_completed >= ticket || s.worker_done; });
 }
@@ -404,7 +437,7 @@ bool BatchSpanProcessor::shutdown(std::chrono::milliseconds timeout) noexcept {
   {
     std::unique_lock lock(s.mutex);
     s.stop = true;
-    s.shutdown_deadline = std::chrono::steady_clock::now() + timeout;
+    s.shutdown_deadline = deadline_after(timeout);
     s.wake.notify_one();
     completed = s.done.wait_for(lock, timeout, [&] { return s.worker_done; });
   }
