@@ -105,6 +105,7 @@ struct Runner::Impl {
   RunnerOptions options;
   tr::Tracer tracer;
   std::shared_ptr<tr::TracerProvider> default_provider;  // set when the default JSONL tracing is used
+  tr::SpanProcessor* trace_files = nullptr;  // default_provider's processor for the trace files
   std::filesystem::path cassette_dir;  // empty: no cassettes
   std::mutex pool_mutex;
   std::unique_ptr<asio::thread_pool> pool;
@@ -119,6 +120,7 @@ struct Runner::Impl {
     } else if (options.default_tracing.enabled) {
       std::vector<std::unique_ptr<tr::SpanProcessor>> processors;
       processors.push_back(tr::make_batch_processor(std::make_unique<tr::TraceDirectoryExporter>(options.default_tracing.trace_dir)));
+      trace_files = processors.back().get();  // owned by default_provider from here on
       // OTEL_TRACES_EXPORTER=otlp|console sends the same spans there too, on a batch worker of
       // its own (jsonl and none: the files alone). The files stay: view, list and replay read them.
       if (auto name = tr::env_string("OTEL_TRACES_EXPORTER"); name && *name != "jsonl" && *name != "none") {
@@ -945,8 +947,11 @@ RunResult Runner::run(const Agent& agent, std::string task, RunConfig config) {
     throw;
   }
   if (error) std::rethrow_exception(error);
-  if (impl_->default_provider && !result->trace_id.empty()) {
-    impl_->default_provider->force_flush(std::chrono::seconds(5));
+  // The trace file is complete when run() returns; a collector (OTEL_TRACES_EXPORTER) is left to
+  // its batch worker: the agent's thread never waits on export (flush() or the Runner's
+  // destruction waits for it).
+  if (impl_->trace_files != nullptr && !result->trace_id.empty()) {
+    impl_->trace_files->force_flush(std::chrono::seconds(5));
     if (impl_->options.log_trace_location) {
       spdlog::info("agentrace: trace {} written to {}", result->trace_id,
                    (impl_->options.default_tracing.trace_dir / (result->trace_id + ".jsonl")).string());

@@ -14,6 +14,8 @@
 #include "agentrace/tools/builtin.hpp"
 #include "agentrace/tools/typed_tool.hpp"
 #include "agentrace/tracing/jsonl.hpp"
+#include "support/loopback_http_server.hpp"
+#include "support/otlp_receiver.hpp"
 #include "support/test_support.hpp"
 
 using namespace agentrace;
@@ -214,6 +216,34 @@ TEST_CASE("traced by default: a run writes its trace as JSONL named by its trace
   auto r = quiet.run(a, "hello");
   CHECK(r.ok());
   CHECK(r.trace_id.empty());  // tracing off: no ids at all
+}
+
+TEST_CASE("traced by default with a slow collector: run() waits for its trace file and not for the collector",
+          "[agent][default-tracing][otlp]") {
+  // The collector takes 3 s to answer each request. run() returns with the file complete; the
+  // spans reach the collector on the batch worker, and flush() waits for them.
+  testing::OtlpReceiver receiver;
+  testing::ServerResponse slow = testing::ServerResponse::text("");
+  slow.header_delay = 3s;
+  receiver.set_default(slow);
+  testing::ScopedEnv exporter("OTEL_TRACES_EXPORTER", "otlp");
+  testing::ScopedEnv endpoint("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", receiver.url().c_str());
+  testing::TempDir dir;
+  agent::RunnerOptions o;
+  o.default_tracing.trace_dir = dir.path();
+  o.log_trace_location = false;
+  agent::Runner runner(o);
+  Agent a;
+  a.name = "solo";
+  a.model = std::make_shared<ScriptedLlmClient>(std::vector{ScriptedLlmClient::text("hi")});
+  const auto start = std::chrono::steady_clock::now();
+  const auto result = runner.run(a, "hello");
+  const auto took = std::chrono::steady_clock::now() - start;
+  REQUIRE(result.ok());
+  CHECK(took < 2s);  // against the collector's 3 s: only a wait on the collector fails this
+  CHECK(tracing::read_jsonl_file(dir.path() / (result.trace_id + ".jsonl")).spans.size() == 4);
+  REQUIRE(runner.flush(20s));
+  CHECK(receiver.spans().size() == 4);
 }
 
 TEST_CASE("content policy: off records no content, truncated cuts with a marker", "[agent][content]") {
