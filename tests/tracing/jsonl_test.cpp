@@ -18,6 +18,7 @@
 
 using namespace agentrace::tracing;
 using Catch::Matchers::Contains;
+using Catch::Matchers::EndsWith;
 
 namespace {
 
@@ -274,6 +275,23 @@ TEST_CASE("read_jsonl reports each malformed line by number and keeps the good o
   CHECK(result.errors[1].line == 6);
   CHECK_THAT(result.errors[1].message, Contains("'name'"));
   CHECK(result.errors[2].line == 7);
+}
+
+TEST_CASE("a long malformed line is reported with a short quote of it", "[tracing][jsonl]") {
+  // The parser quotes what it read; for a trace line that is kilobytes. The quote keeps its first
+  // 80 characters and ends in "…"; a short quote stays whole.
+  const std::string line = "{\"name\": \"" + std::string(3000, 'x') + "\xC3\xA9" + std::string(3000, 'y');  // unterminated
+  std::stringstream in(line + "\n" + "[1, 2, oops]\n");
+  const JsonlReadResult result = read_jsonl(in);
+  REQUIRE(result.errors.size() == 2);
+  for (const auto& e : result.errors) {
+    INFO(e.message);
+    CHECK_THAT(e.message, Contains("not valid JSON at byte"));
+    CHECK(e.message.size() < 300);
+  }
+  CHECK_THAT(result.errors[0].message,
+             Contains("missing closing quote; last read: '\"" + std::string(79, 'x') + "…'"));
+  CHECK_THAT(result.errors[1].message, EndsWith("last read: '2, o'"));
 }
 
 TEST_CASE("read_jsonl_file fails clearly on a missing file or a directory", "[tracing][jsonl]") {

@@ -364,13 +364,7 @@ SpanData from_jsonl_line(std::string_view line) {
   try {
     j = Json::parse(line.begin(), line.end());
   } catch (const Json::parse_error& e) {
-    // nlohmann's text starts "[json.exception.parse_error.101] parse error at line 1, column N: ";
-    // a line is one line, so the byte offset and the reason are what a reader needs.
-    std::string_view what = e.what();
-    const auto column = what.find("column ");
-    const auto reason = column == std::string_view::npos ? column : what.find(": ", column);
-    if (reason != std::string_view::npos) what.remove_prefix(reason + 2);
-    throw std::invalid_argument("not valid JSON at byte " + std::to_string(e.byte) + ": " + std::string(what));
+    throw detail::json_syntax_error(e.what(), e.byte);
   }
   if (!j.is_object()) throw std::invalid_argument(std::string("expected a JSON object, got ") + j.type_name());
 
@@ -413,6 +407,31 @@ JsonlReadResult read_jsonl(std::istream& in) {
     }
   }
   return result;
+}
+
+std::invalid_argument detail::json_syntax_error(std::string_view what, std::size_t byte) {
+  // nlohmann's text starts "[json.exception.parse_error.101] parse error at line 1, column N: ";
+  // a line is one line, so the byte offset and the reason are what a reader needs.
+  const auto column = what.find("column ");
+  const auto reason = column == std::string_view::npos ? column : what.find(": ", column);
+  if (reason != std::string_view::npos) what.remove_prefix(reason + 2);
+  std::string text(what);
+  // The quote runs from "last read: '" to its closing "'", which "; expected ..." may follow.
+  constexpr std::string_view marker = "last read: '";
+  constexpr std::size_t max_chars = 80;
+  if (const auto start = text.find(marker); start != std::string::npos) {
+    const std::size_t from = start + marker.size();
+    std::size_t close = text.rfind("'; expected ");
+    if (close == std::string::npos || close < from) close = text.rfind('\'');
+    if (close == std::string::npos || close < from) close = text.size();
+    std::size_t i = from;
+    for (std::size_t chars = 0; i < close; ++i) {
+      if ((static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) continue;  // inside a UTF-8 character
+      if (chars++ == max_chars) break;
+    }
+    if (i < close) text.replace(i, close - i, "…");
+  }
+  return std::invalid_argument("not valid JSON at byte " + std::to_string(byte) + ": " + text);
 }
 
 JsonlReadResult detail::read_trace_file_with(const std::filesystem::path& path, JsonlReadResult (*parse)(std::istream&)) {

@@ -1001,12 +1001,7 @@ Json parse_json(std::string_view text) {
   try {
     return Json::parse(text.begin(), text.end());
   } catch (const Json::parse_error& e) {
-    // nlohmann's text starts "[json.exception.parse_error.101] parse error at line 1, column N: ".
-    std::string_view what = e.what();
-    const auto column = what.find("column ");
-    const auto reason = column == std::string_view::npos ? column : what.find(": ", column);
-    if (reason != std::string_view::npos) what.remove_prefix(reason + 2);
-    throw std::invalid_argument("not valid JSON at byte " + std::to_string(e.byte) + ": " + std::string(what));
+    throw detail::json_syntax_error(e.what(), e.byte);
   }
 }
 
