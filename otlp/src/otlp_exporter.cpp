@@ -202,7 +202,7 @@ struct OtlpHttpExporter::State {
   std::set<std::string> logged;  // messages already logged at warn level
 
   std::atomic<std::uint64_t> spans_exported{0}, spans_rejected{0}, spans_failed{0}, requests{0}, retries{0},
-      partial_successes{0};
+      partial_successes{0}, responses{0};
   std::mt19937_64 rng{std::random_device{}()};
 
   State(OtlpExporterOptions o, net::Url u) : options(std::move(o)), url(std::move(u)), client(options.client) {}
@@ -276,7 +276,8 @@ const OtlpExporterOptions& OtlpHttpExporter::options() const noexcept { return s
 OtlpExporterStats OtlpHttpExporter::stats() const noexcept {
   const auto& s = *state_;
   return OtlpExporterStats{s.spans_exported.load(), s.spans_rejected.load(), s.spans_failed.load(),
-                           s.requests.load(),       s.retries.load(),        s.partial_successes.load()};
+                           s.requests.load(),       s.retries.load(),        s.partial_successes.load(),
+                           s.responses.load()};
 }
 
 bool OtlpHttpExporter::force_flush(std::chrono::milliseconds /*timeout*/) noexcept { return true; }
@@ -347,6 +348,7 @@ tracing::ExportResult OtlpHttpExporter::export_spans(tracing::SpanBatch batch, s
     std::optional<milliseconds> retry_after;
     try {
       net::HttpResponse response = s.client.send(request, std::move(request_options));
+      ++s.responses;
       if (response.ok()) {
         std::uint64_t rejected = 0;
         if (auto partial = parse_partial_success(s.options.protocol, response.body)) {

@@ -70,6 +70,7 @@ struct OtlpExporterStats {
   std::uint64_t requests = 0;        // HTTP requests attempted (retries included)
   std::uint64_t retries = 0;         // requests that were retries of an earlier one
   std::uint64_t partial_successes = 0;  // 2xx answers that carried a partial_success
+  std::uint64_t responses = 0;  // requests answered with any HTTP status (0: the collector never answered)
 };
 
 // Threading: as tracing::SpanExporter. export_spans is called by one thread at a time (the
