@@ -410,6 +410,11 @@ std::string indent_block(std::string_view text, std::string_view prefix) {
   return out;
 }
 
+// "1 tool call", "2 tool calls".
+std::string counted(std::size_t n, std::string_view noun) {
+  return std::to_string(n) + ' ' + std::string(noun) + (n == 1 ? "" : "s");
+}
+
 std::string tokens_text(const Tokens& t) {
   return std::to_string(t.input) + " in / " + std::to_string(t.output) + " out";
 }
@@ -669,10 +674,10 @@ std::string render_summary(const TraceView& view, const InspectRenderOptions& op
   const Totals& t = view.totals;
   out += st.bold("trace " + view.trace_id) + "  " + view.root_name + "  " + status_mark(st, view.status == "incomplete" ? "" : view.status) +
          "  " + (view.start_unix_ns ? utc_time(view.start_unix_ns) : "") + '\n';
-  out += "  duration " + tr::format_duration(t.duration_ns) + " · " + std::to_string(t.agent_runs) + " agent runs · " +
-         std::to_string(t.iterations) + " iterations · " + std::to_string(t.model_calls) + " model calls · " +
-         std::to_string(t.tool_calls) + " tool calls · " + std::to_string(t.memory_operations) + " memory ops · " +
-         (t.errors ? st.red(std::to_string(t.errors) + " errors") : std::string("0 errors")) + '\n';
+  out += "  duration " + tr::format_duration(t.duration_ns) + " · " + counted(t.agent_runs, "agent run") + " · " +
+         counted(t.iterations, "iteration") + " · " + counted(t.model_calls, "model call") + " · " +
+         counted(t.tool_calls, "tool call") + " · " + counted(t.memory_operations, "memory op") + " · " +
+         (t.errors ? st.red(counted(t.errors, "error")) : std::string("0 errors")) + '\n';
   out += "  tokens: own " + tokens_text(t.own) + " · total " + tokens_text(t.total) + '\n';
   out += '\n';
   for (std::size_t i = 0; i < view.runs.size(); ++i) {
@@ -680,7 +685,7 @@ std::string render_summary(const TraceView& view, const InspectRenderOptions& op
     summary_run(view, i, 0, st, options, out);
   }
   if (!view.gaps.empty()) {
-    out += '\n' + st.yellow("incomplete trace: " + std::to_string(view.gaps.size()) + " gap(s)") + '\n';
+    out += '\n' + st.yellow("incomplete trace: " + counted(view.gaps.size(), "gap")) + '\n';
     for (const auto& g : view.gaps) out += "  " + st.yellow(g.kind == Gap::Kind::unended ? "unended: " : "missing parent: ") + g.description + '\n';
   }
   return out;

@@ -147,7 +147,7 @@ TEST_CASE("a trace with spans missing still builds a view, with the gaps named",
   CHECK(unended == 2);  // the manager's step 3 and the researcher's
   const std::string text = ag::inspect::render_summary(v);
   CHECK_THAT(text, Catch::Contains("(unknown agent: span " + removed + " is missing)"));
-  CHECK_THAT(text, Catch::Contains("incomplete trace: 6 gap(s)"));
+  CHECK_THAT(text, Catch::Contains("incomplete trace: 6 gaps"));
   CHECK_THAT(text, Catch::Contains("step 3  unfinished"));
 }
 
