@@ -4,7 +4,9 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -52,7 +54,9 @@ std::string one_line(const std::string& text, std::size_t max) {
 // agents indented under their manager. Hooks run on the run's strand, one at a time.
 class StepLog {
  public:
-  StepLog(const agent::Agent& root, bool color) : color_(color) {
+  // `stream`: the model hands over its text as it arrives (a real model); the top-level agent's
+  // replies are then printed as they come instead of as one line per reply.
+  StepLog(const agent::Agent& root, bool color, bool stream) : color_(color), stream_(stream) {
     depth_of(root, 0);
     auto sink = std::make_shared<spdlog::sinks::stdout_color_sink_mt>(color ? spdlog::color_mode::always
                                                                             : spdlog::color_mode::never);
@@ -65,18 +69,20 @@ class StepLog {
     agent::Hooks h;
     // A streaming model: the top-level agent's text as it arrives (on the model client's thread,
     // while the rest of the run waits for the reply, so nothing else prints meanwhile).
-    h.on_llm_text = [this](const agent::Agent& a, int step, std::string_view text) {
-      if (depth(a.name) != 0) return;
-      std::lock_guard lock(stream_mutex_);
-      if (streamed_step_ != step) {
-        streamed_step_ = step;
-        logger_->flush();
-        std::string head = paint("1;35", a.name) + " #" + std::to_string(step) + "  " + paint("1", "streaming: ");
-        write_all(stdout, head);
-      }
-      write_all(stdout, std::string(text));
-      std::fflush(stdout);
-    };
+    if (stream_) {
+      h.on_llm_text = [this](const agent::Agent& a, int step, std::string_view text) {
+        if (depth(a.name) != 0) return;
+        std::lock_guard lock(stream_mutex_);
+        if (streamed_step_ != step) {
+          streamed_step_ = step;
+          logger_->flush();
+          std::string head = paint("1;35", a.name) + " #" + std::to_string(step) + "  " + paint("1", "streaming: ");
+          write_all(stdout, clock_time() + " " + head);  // aligned with the logged lines
+        }
+        write_all(stdout, std::string(text));
+        std::fflush(stdout);
+      };
+    }
     h.on_step_start = [this](const agent::StepInfo& s) {
       steps_[s.agent->name] = s.step;
       return agent::HookAction::proceed();
@@ -146,7 +152,20 @@ class StepLog {
     logger_->info("{}  {}", head, text);
   }
 
+  // The local time as the logger's pattern prints it (%H:%M:%S.%e).
+  static std::string clock_time() {
+    const auto now = std::chrono::system_clock::now();
+    const std::time_t secs = std::chrono::system_clock::to_time_t(now);
+    std::tm tm{};
+    localtime_r(&secs, &tm);
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%02d:%02d:%02d.%03d", tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
+    return buf;
+  }
+
   bool color_;
+  bool stream_;
   std::shared_ptr<spdlog::logger> logger_;
   std::map<std::string, int> depths_;
   std::map<std::string, int> steps_;
@@ -252,13 +271,12 @@ int run_demo(const DemoOptions& o) {
   }
   std::unique_ptr<StepLog> log;
   if (!o.quiet) {
-    log = std::make_unique<StepLog>(manager, color);
+    log = std::make_unique<StepLog>(manager, color, /*stream=*/!o.model.empty());
     config.hooks = log->hooks();
   }
 
   agent::Runner runner(std::move(options));
-  const agent::RunResult result = runner.run(manager, o.task, std::move(config));
-  runner.flush();
+  const agent::RunResult result = runner.run(manager, o.task, std::move(config));  // the trace file is complete
 
   std::string out = "\n";
   out += color ? "\x1b[1mFinal answer\x1b[0m" : "Final answer";
@@ -270,7 +288,10 @@ int run_demo(const DemoOptions& o) {
   if (!result.ok()) out += "error: " + result.error + "\n";
 
   const fs::path trace_file = trace_dir / (result.trace_id + ".jsonl");
-  if (!o.quiet && !result.trace_id.empty()) {
+  // A run the sampler dropped (OTEL_TRACES_SAMPLER) has a trace id but no file; with
+  // OTEL_SDK_DISABLED it has neither. Only a file that exists is shown and named.
+  const bool traced = !result.trace_id.empty() && fs::exists(trace_file);
+  if (!o.quiet && traced) {
     tracing::RenderOptions render;
     render.color = color;
     render.width = terminal_width(stdout);
@@ -278,14 +299,24 @@ int run_demo(const DemoOptions& o) {
     out += "\nSpan tree:\n" + tracing::render_tree(read.spans, render);
     out += "\nTimeline:\n" + tracing::render_timeline(read.spans, render);
   }
-  if (!result.trace_id.empty()) {
+  if (traced) {
     out += "\ntrace:    " + trace_file.string() + "\n";
-    if (!result.cassette.empty()) out += "cassette: " + result.cassette.string() + "\n";
+  } else {
+    out += result.trace_id.empty() ? "\ntrace:    not recorded: tracing is disabled (OTEL_SDK_DISABLED)\n"
+                                   : "\ntrace:    not recorded: the sampler dropped this run (OTEL_TRACES_SAMPLER)\n";
+  }
+  if (!result.cassette.empty()) out += "cassette: " + result.cassette.string() + "\n";
+  if (traced) {
     out += "inspect:  agentrace view " + trace_file.string() + (o.model.empty() ? " --step 2 --agent researcher\n" : "\n");
-    if (!result.cassette.empty()) out += "replay:   agentrace replay " + trace_file.string() + "\n";
+  }
+  if (!result.cassette.empty()) {
+    out += "replay:   agentrace replay " + (traced ? trace_file : result.cassette).string() + "\n";
   }
   write_all(stdout, out);
   std::fflush(stdout);
+  // Spans bound for a collector (OTEL_TRACES_EXPORTER) go after the answer is on the screen: one
+  // that is down or slow delays the exit by at most this flush's 5 s, and says so in a warning.
+  runner.flush();
   return result.ok() ? exit_ok : exit_failure;
 }
 
@@ -297,7 +328,7 @@ void add_demo_command(CLI::App& app, CommandRunner& selected) {
                                               "then print the answer, the span tree and the timeline");
   demo->add_option("--task", o->task, "The question (default: the GDP doubling question)");
   demo->add_option("--trace-dir", o->trace_dir, "Where the trace and its cassette go (default: .agentrace/traces, or $AGENTRACE_TRACE_DIR)");
-  demo->add_option("--content", o->content, "What the trace records of messages and tool data")
+  demo->add_option("--content", o->content, "What the trace records of messages and tool data (default: full)")
       ->check(CLI::IsMember({"full", "truncated", "off"}));
   demo->add_option("--data-dir", o->data_dir, "The directory holding data/ and demo_script.json (default: found automatically)");
   demo->add_option("--model", o->model,
