@@ -51,7 +51,7 @@ int run_export(const ExportOptions& options, std::FILE* out, std::FILE* err) {
   auto read = read_trace_file(options.file, "export", err);
   if (!read) return exit_failure;
   tracing::JsonlReadResult& result = *read;
-  if (result.spans.empty()) std::fprintf(err, "%s: no spans\n", options.file.c_str());
+  if (report_no_spans(result, options.file, "export", err)) return exit_failure;  // nothing written
 
   const std::string data = encode(options.format, result.spans);
   if (!options.output.empty()) {

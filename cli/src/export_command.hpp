@@ -19,7 +19,8 @@ struct ExportOptions {
 
 // Malformed input lines are reported on `err` as "<file>:<line>: <message>"; the rest is
 // converted and written, and the exit code is exit_failure (as `agentrace view` does). A missing
-// or unreadable file, or output that cannot be written, is exit_failure too. otlp-proto is
+// or unreadable file, one without spans (nothing is written then), or output that cannot be
+// written, is exit_failure too. otlp-proto is
 // binary: without -o it is written to `out` only when `out` is not a terminal (exit_usage
 // otherwise).
 int run_export(const ExportOptions& options, std::FILE* out, std::FILE* err);

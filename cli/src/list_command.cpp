@@ -4,6 +4,8 @@
 #include <ctime>
 #include <filesystem>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "agentrace/agent/inspect.hpp"
 #include "agentrace/agent/runner.hpp"
@@ -28,7 +30,7 @@ struct Row {
   std::uint64_t duration_ns = 0;
   std::int64_t tokens_in = 0;
   std::int64_t tokens_out = 0;
-  std::size_t spans = 0;
+  std::size_t spans = 0;  // 0: not a run (the file could not be read, or holds no span)
   std::string file;
   std::string problem;  // why the file could not be read fully
 };
@@ -43,10 +45,16 @@ std::string utc(std::uint64_t ns) {
   return buf;
 }
 
+// Characters, not bytes: agent names may be UTF-8.
+std::size_t chars(const std::string& s) {
+  std::size_t n = 0;
+  for (char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return n;
+}
+
 std::string pad(std::string s, std::size_t width) {
-  std::size_t chars = 0;
-  for (char c : s) chars += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  if (chars < width) s.append(width - chars, ' ');
+  const std::size_t n = chars(s);
+  if (n < width) s.append(width - n, ' ');
   return s;
 }
 
@@ -61,11 +69,14 @@ Row read_row(const fs::path& file) {
     row.problem = e.what();
     return row;
   }
-  if (!read.errors.empty()) row.problem = std::to_string(read.errors.size()) + " malformed line(s)";
+  if (!read.errors.empty()) row.problem = counted(read.errors.size(), "malformed line", "malformed lines");
   const auto views = agent::inspect::build_trace_views(read.spans);
   row.spans = read.spans.size();
-  if (views.empty()) {
-    row.status = "empty";
+  if (read.spans.empty() || views.empty()) {
+    // Not a run: listed apart, after the runs.
+    row.spans = 0;
+    row.status = "unreadable";
+    row.problem = read.errors.empty() ? "no spans" : "no spans, " + row.problem;
     return row;
   }
   const auto& v = views.front();
@@ -82,16 +93,25 @@ Row read_row(const fs::path& file) {
   }
   row.status = v.status;
   if (!v.complete() && v.status != "incomplete") row.status += " (gaps)";
-  if (views.size() > 1) row.problem += (row.problem.empty() ? "" : "; ") + std::to_string(views.size()) + " traces in one file";
+  if (views.size() > 1) row.problem += (row.problem.empty() ? "" : "; ") + counted(views.size(), "trace", "traces") + " in one file";
   return row;
 }
 
 int run_list(const ListOptions& o) {
   const fs::path dir = !o.dir.empty() ? fs::path(o.dir) : agent::DefaultTracing::from_env().trace_dir;
   std::error_code ec;
-  if (!fs::is_directory(dir, ec)) {
-    std::fprintf(stderr, "agentrace list: %s is not a directory%s\n", dir.c_str(),
-                 o.dir.empty() ? " (no run has written traces here yet; pass a directory)" : "");
+  const fs::file_status status = fs::status(dir, ec);
+  const char* hint = o.dir.empty() ? " (no run has written traces here yet; pass a directory)" : "";
+  if (status.type() == fs::file_type::not_found) {
+    std::fprintf(stderr, "agentrace list: %s does not exist%s\n", dir.c_str(), hint);
+    return exit_failure;
+  }
+  if (ec) {
+    std::fprintf(stderr, "agentrace list: cannot access %s: %s\n", dir.c_str(), ec.message().c_str());
+    return exit_failure;
+  }
+  if (status.type() != fs::file_type::directory) {
+    std::fprintf(stderr, "agentrace list: %s is not a directory%s\n", dir.c_str(), hint);
     return exit_failure;
   }
   std::vector<Row> rows;
@@ -106,6 +126,8 @@ int run_list(const ListOptions& o) {
     return a.start_unix_ns != b.start_unix_ns ? a.start_unix_ns > b.start_unix_ns : a.file < b.file;
   });
   if (o.json) {
+    // Every .jsonl file; those that are not runs have "status": "unreadable", "spans": 0 and the
+    // reason in "problem".
     nlohmann::json j = nlohmann::json::array();
     for (const auto& r : rows) {
       j.push_back({{"start_unix_ns", r.start_unix_ns}, {"root", r.root}, {"status", r.status}, {"duration_ns", r.duration_ns},
@@ -119,16 +141,39 @@ int run_list(const ListOptions& o) {
     std::printf("no traces in %s\n", dir.c_str());
     return exit_ok;
   }
-  std::string out = pad("TIME (UTC)", 20) + pad("ROOT", 16) + pad("STATUS", 20) + pad("DURATION", 10) +
-                    pad("TOKENS IN/OUT", 15) + "FILE\n";
+
+  // Runs in a table, each column as wide as its widest cell plus two spaces; then the files that
+  // are not runs (unreadable, or without a single span), counted apart with the reason.
+  std::vector<std::vector<std::string>> table{{"TIME (UTC)", "ROOT", "STATUS", "DURATION", "TOKENS IN/OUT", "FILE"}};
+  std::vector<const Row*> unreadable;
   for (const auto& r : rows) {
-    out += pad(utc(r.start_unix_ns), 20) + pad(r.root.empty() ? "?" : r.root, 16) + pad(r.status, 20) +
-           pad(tracing::format_duration(r.duration_ns), 10) +
-           pad(std::to_string(r.tokens_in) + "/" + std::to_string(r.tokens_out), 15) + r.file;
-    if (!r.problem.empty()) out += "  (" + r.problem + ")";
-    out += "\n";
+    if (r.spans == 0) {
+      unreadable.push_back(&r);
+      continue;
+    }
+    table.push_back({utc(r.start_unix_ns), r.root.empty() ? "?" : r.root, r.status, tracing::format_duration(r.duration_ns),
+                     std::to_string(r.tokens_in) + "/" + std::to_string(r.tokens_out),
+                     r.file + (r.problem.empty() ? "" : "  (" + r.problem + ")")});
   }
-  out += std::to_string(rows.size()) + (rows.size() == 1 ? " run\n" : " runs\n");
+  std::string out;
+  const std::size_t runs = table.size() - 1;
+  if (runs == 0) {
+    out += "no runs in " + dir.string() + "\n";
+  } else {
+    std::vector<std::size_t> widths(table.front().size(), 0);
+    for (const auto& line : table) {
+      for (std::size_t c = 0; c < line.size(); ++c) widths[c] = std::max(widths[c], chars(line[c]));
+    }
+    for (const auto& line : table) {
+      for (std::size_t c = 0; c + 1 < line.size(); ++c) out += pad(line[c], widths[c] + 2);
+      out += line.back() + "\n";
+    }
+    out += counted(runs, "run", "runs") + "\n";
+  }
+  if (!unreadable.empty()) {
+    out += counted(unreadable.size(), "file", "files") + " could not be read:\n";
+    for (const Row* r : unreadable) out += "  " + r->file + ": " + r->problem + "\n";
+  }
   write_all(stdout, out);
   return exit_ok;
 }

@@ -71,8 +71,8 @@ int run_replay(const ReplayCommandOptions& o) {
     return exit_failure;
   }
 
-  std::printf("replaying %s: %zu recorded model calls, task: %s\n", cassette_file.c_str(), cassette.calls.size(),
-              cassette.task.c_str());
+  std::printf("replaying %s: %s, task: %s\n", cassette_file.c_str(),
+              counted(cassette.calls.size(), "recorded model call", "recorded model calls").c_str(), cassette.task.c_str());
   const auto report = agent::replay(demo, cassette, original);
   write_all(stdout, report.describe(cassette));
   std::fflush(stdout);

@@ -1,5 +1,7 @@
 #include "send_command.hpp"
 
+#include <algorithm>
+#include <climits>
 #include <exception>
 #include <fstream>
 #include <memory>
@@ -51,18 +53,15 @@ int run_send(const SendOptions& options, std::FILE* out, std::FILE* err) {
   auto read = read_trace_file(options.file, "send", err);
   if (!read) return exit_failure;
   tracing::JsonlReadResult& result = *read;
-  if (result.spans.empty()) {
-    std::fprintf(err, "agentrace send: %s: no spans\n", options.file.c_str());
-    return exit_failure;
-  }
+  if (report_no_spans(result, options.file, "send", err)) return exit_failure;
 
   const std::string path = url.target.substr(0, url.target.find('?'));
   std::string header_names;
   for (const auto& [name, value] : exporter_options.headers) header_names += (header_names.empty() ? "" : ", ") + name;
   std::set<std::string> traces;
   for (const auto& s : result.spans) traces.insert(s.trace_id.hex());
-  std::fprintf(out, "sending %zu span(s) of %zu trace(s) to %s%s as %s%s%s%s\n", result.spans.size(), traces.size(),
-               url.origin().c_str(), path.c_str(), std::string(otlp::to_string(exporter_options.protocol)).c_str(),
+  std::fprintf(out, "sending %s of %s to %s%s as %s%s%s%s\n", counted(result.spans.size(), "span", "spans").c_str(),
+               counted(traces.size(), "trace", "traces").c_str(), url.origin().c_str(), path.c_str(), std::string(otlp::to_string(exporter_options.protocol)).c_str(),
                options.gzip || exporter_options.compression == otlp::Compression::gzip ? ", gzip" : "",
                header_names.empty() ? "" : ", headers: ", header_names.c_str());
 
@@ -81,12 +80,18 @@ int run_send(const SendOptions& options, std::FILE* out, std::FILE* err) {
   }
   exporter->shutdown(std::chrono::milliseconds{1000});
   const auto stats = exporter->stats();
-  std::fprintf(out, "exported %llu, rejected %llu, failed %llu span(s); %llu request(s), %llu retr%s\n",
+  std::fprintf(out, "exported %llu, rejected %llu, failed %s; %s, %s\n",
                static_cast<unsigned long long>(stats.spans_exported), static_cast<unsigned long long>(stats.spans_rejected),
-               static_cast<unsigned long long>(stats.spans_failed), static_cast<unsigned long long>(stats.requests),
-               static_cast<unsigned long long>(stats.retries), stats.retries == 1 ? "y" : "ies");
+               counted(stats.spans_failed, "span", "spans").c_str(), counted(stats.requests, "request", "requests").c_str(),
+               counted(stats.retries, "retry", "retries").c_str());
+  std::fflush(out);
   if (stats.spans_failed != 0 || stats.spans_rejected != 0) {
-    std::fprintf(err, "agentrace send: the collector at %s did not accept every span\n", url.origin().c_str());
+    if (stats.responses == 0) {  // why is in the exporter's warning above (connect: refused, timeout, ...)
+      std::fprintf(err, "agentrace send: the collector at %s could not be reached; no span was delivered\n",
+                   url.origin().c_str());
+    } else {
+      std::fprintf(err, "agentrace send: the collector at %s did not accept every span\n", url.origin().c_str());
+    }
     return exit_failure;
   }
   return result.errors.empty() ? exit_ok : exit_failure;
@@ -103,7 +108,8 @@ void add_send_command(CLI::App& app, CommandRunner& selected) {
       ->check(CLI::IsMember({"http/protobuf", "http/json"}));
   command->add_option("--header", options->headers, "A request header name=value (repeatable); values are never printed");
   command->add_flag("--gzip", options->gzip, "Compress the request body with gzip");
-  command->add_option("--timeout", options->timeout_ms, "Milliseconds per batch, retries included (default 10000)");
+  command->add_option("--timeout", options->timeout_ms, "Milliseconds per batch, retries included (default 10000)")
+      ->check(integer_between(1, UINT_MAX, "a number of milliseconds", false));
   command->callback([options, &selected] { selected = [options] { return run_send(*options, stdout, stderr); }; });
 }
 

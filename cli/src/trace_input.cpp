@@ -31,4 +31,12 @@ std::optional<tracing::JsonlReadResult> read_trace_file(const std::string& file,
   return result;
 }
 
+bool report_no_spans(const tracing::JsonlReadResult& result, const std::string& file, std::string_view command,
+                     std::FILE* err) {
+  if (!result.spans.empty()) return false;
+  std::fprintf(err, "agentrace %.*s: %s: no spans%s\n", static_cast<int>(command.size()), command.data(), file.c_str(),
+               result.errors.empty() ? "" : " (no line could be read)");
+  return true;
+}
+
 }  // namespace agentrace::cli

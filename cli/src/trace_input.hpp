@@ -15,4 +15,9 @@ namespace agentrace::cli {
 // nullopt, after "agentrace <command>: <why>" on `err`, when the file cannot be read at all.
 std::optional<tracing::JsonlReadResult> read_trace_file(const std::string& file, std::string_view command, std::FILE* err);
 
+// True, after "agentrace <command>: <file>: no spans" (and why, when every line was malformed) on
+// `err`, when `result` holds no span: an empty input is an error (exit 1) for every command.
+bool report_no_spans(const tracing::JsonlReadResult& result, const std::string& file, std::string_view command,
+                     std::FILE* err);
+
 }  // namespace agentrace::cli

@@ -1,5 +1,6 @@
 #include "view_command.hpp"
 
+#include <climits>
 #include <exception>
 #include <memory>
 
@@ -17,7 +18,10 @@ int run_view(const ViewOptions& options, std::FILE* out, std::FILE* err) {
   auto read = read_trace_file(options.file, "view", err);
   if (!read) return exit_failure;
   const tracing::JsonlReadResult& result = *read;
-  int status = result.errors.empty() ? exit_ok : exit_failure;
+  // An input without spans is an error (exit 1); --json still prints its (empty) view and errors.
+  const bool no_spans = report_no_spans(result, options.file, "view", err);
+  if (no_spans && !options.json) return exit_failure;
+  int status = result.errors.empty() && !no_spans ? exit_ok : exit_failure;
 
   const auto views = inspect::build_trace_views(result.spans);
   inspect::InspectRenderOptions inspect_options;
@@ -33,8 +37,6 @@ int run_view(const ViewOptions& options, std::FILE* out, std::FILE* err) {
     for (const auto& v : views) j["traces"].push_back(inspect::to_json(v));
     for (const auto& e : result.errors) j["errors"].push_back({{"line", e.line}, {"message", e.message}});
     text = j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-  } else if (result.spans.empty()) {
-    std::fprintf(err, "%s: no spans\n", options.file.c_str());
   } else if (options.step != 0 && !options.messages) {
     bool found = false;
     for (const auto& v : views) {
@@ -49,7 +51,8 @@ int run_view(const ViewOptions& options, std::FILE* out, std::FILE* err) {
       for (const auto& v : views) {
         for (const auto& r : v.runs) {
           if (agents.find(" " + r.agent + " (") != std::string::npos) continue;
-          agents += " " + r.agent + " (" + std::to_string(r.iterations.size()) + " steps)";
+          agents += " " + r.agent + " (" + std::to_string(r.iterations.size()) +
+                    (r.iterations.size() == 1 ? " step)" : " steps)");
         }
       }
       std::fprintf(err, "agentrace view: no step %d%s in %s; agents:%s\n", options.step,
@@ -87,15 +90,16 @@ void add_view_command(CLI::App& app, CommandRunner& selected) {
   auto options = std::make_shared<ViewOptions>();
   CLI::App* view = app.add_subcommand("view", "Show a trace file: each agent's iterations, one iteration in full, "
                                               "the messages, the span tree or the timeline");
-  view->add_option("file", options->file, "The trace (.jsonl, one span per line)")->required();
-  auto* step = view->add_option("--step", options->step, "Show iteration N in full")->check(CLI::PositiveNumber);
+  view->add_option("file", options->file, "The trace: a .jsonl file of agentrace, or an OTLP/JSON file")->required();
+  auto* step = view->add_option("--step", options->step, "Show iteration N in full (N >= 1)")
+                   ->check(integer_between(1, INT_MAX, "a step number", false));
   auto* agent = view->add_option("--agent", options->agent, "With --step or --messages: the agent (default: the top-level one)");
   auto* messages = view->add_flag("--messages", options->messages, "Every model call's messages and reply");
   auto* tree = view->add_flag("--tree", options->tree, "The span tree");
   auto* timeline = view->add_flag("--timeline", options->timeline, "The timeline");
   auto* json = view->add_flag("--json", options->json, "The per-iteration view as JSON");
   view->add_option("--width", options->width, "Line width (default: the terminal's, else 100)")
-      ->check(CLI::Range(std::size_t{20}, std::size_t{4096}));
+      ->check(integer_between(20, 4096, "a width"));
   auto* color = view->add_flag("--color", options->color, "Always use ANSI colours");
   auto* no_color = view->add_flag("--no-color", options->no_color, "Never use ANSI colours");
   color->excludes(no_color);

@@ -31,8 +31,8 @@ struct ViewOptions {
 };
 
 // Reports malformed lines on `err` as "<file>:<line>: <message>" and renders the rest; returns
-// exit_failure when the file cannot be read, any line was malformed, or the step asked for does
-// not exist.
+// exit_failure when the file cannot be read, holds no span, any line was malformed, or the step
+// asked for does not exist.
 int run_view(const ViewOptions& options, std::FILE* out, std::FILE* err);
 
 void add_view_command(CLI::App& app, CommandRunner& selected);

@@ -1,8 +1,8 @@
 # Runs one command and checks its exit code and output; used by the CLI tests so they need
 # nothing but CMake on any platform.
 #   cmake -DCOMMAND=<exe> -DARGS=<a@@b@@c> -DEXPECT_EXIT=<n>
-#         [-DSTDOUT_HAS=<s1@@s2>] [-DSTDOUT_LACKS=<..>] [-DSTDERR_HAS=<..>] [-DSTDERR_EMPTY=ON]
-#         [-DSTDOUT_GOLDEN=<file>] -P check_command.cmake
+#         [-DSTDOUT_HAS=<s1@@s2>] [-DSTDOUT_LACKS=<..>] [-DSTDERR_HAS=<..>] [-DSTDERR_LACKS=<..>]
+#         [-DSTDERR_EMPTY=ON] [-DSTDOUT_EMPTY=ON] [-DSTDOUT_GOLDEN=<file>] -P check_command.cmake
 # STDOUT_GOLDEN compares stdout with the file byte for byte; with AGENTRACE_UPDATE_GOLDEN=1 in the
 # environment it rewrites the file instead (review the diff, then commit).
 # Lists use "@@" because a ';' does not survive add_test's argument handling intact, and the
@@ -40,6 +40,9 @@ endif()
 if(DEFINED STDERR_HAS)
   _expect(stderr "${_err}" "${STDERR_HAS}")
 endif()
+if(DEFINED STDERR_LACKS)
+  _expect(stderr "${_err}" "${STDERR_LACKS}" LACKS)
+endif()
 if(DEFINED STDOUT_GOLDEN)
   if("$ENV{AGENTRACE_UPDATE_GOLDEN}" STREQUAL "1")
     file(WRITE "${STDOUT_GOLDEN}" "${_out}")
@@ -53,4 +56,7 @@ if(DEFINED STDOUT_GOLDEN)
 endif()
 if(STDERR_EMPTY AND NOT _err STREQUAL "")
   message(FATAL_ERROR "stderr should be empty\n${_report}")
+endif()
+if(STDOUT_EMPTY AND NOT _out STREQUAL "")
+  message(FATAL_ERROR "stdout should be empty\n${_report}")
 endif()
