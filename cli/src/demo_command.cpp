@@ -213,8 +213,24 @@ int run_demo(const DemoOptions& o) {
                  o.base_url.c_str());
     return exit_usage;
   }
+  agent::RunConfig config;
+  if (!o.traceparent.empty()) {  // checked before anything is printed or created
+    auto parent = tracing::parse_traceparent(o.traceparent);
+    if (!parent) {
+      std::fprintf(stderr, "agentrace demo: --traceparent '%s' is not a valid W3C traceparent (00-<32 hex>-<16 hex>-<2 hex>)\n",
+                   o.traceparent.c_str());
+      return exit_usage;
+    }
+    config.parent = *parent;
+  }
   const bool color = use_color(stdout, o.color, o.no_color);
-  const DemoFiles files = DemoFiles::locate(o.data_dir);
+  DemoFiles files;
+  try {
+    files = DemoFiles::locate(o.data_dir);
+  } catch (const std::exception& e) {  // a --data-dir without the demo's files, or none found
+    std::fprintf(stderr, "agentrace demo: %s\n", e.what());
+    return exit_failure;
+  }
   const fs::path trace_dir = !o.trace_dir.empty() ? fs::path(o.trace_dir) : agent::DefaultTracing::from_env().trace_dir;
   std::error_code ec;
   fs::create_directories(trace_dir, ec);
@@ -259,16 +275,6 @@ int run_demo(const DemoOptions& o) {
                          : o.content == "truncated" ? agent::ContentCapture::truncated
                                                      : agent::ContentCapture::full;
   if (options.content.mode == agent::ContentCapture::off) options.cassettes.enabled = false;
-  agent::RunConfig config;
-  if (!o.traceparent.empty()) {
-    auto parent = tracing::parse_traceparent(o.traceparent);
-    if (!parent) {
-      std::fprintf(stderr, "agentrace demo: --traceparent '%s' is not a valid W3C traceparent (00-<32 hex>-<16 hex>-<2 hex>)\n",
-                   o.traceparent.c_str());
-      return exit_usage;
-    }
-    config.parent = *parent;
-  }
   std::unique_ptr<StepLog> log;
   if (!o.quiet) {
     log = std::make_unique<StepLog>(manager, color, /*stream=*/!o.model.empty());
