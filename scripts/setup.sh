@@ -17,7 +17,7 @@ set -euo pipefail
 AGENTRACE_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 # build-essential rather than g++ alone: it also brings make and libc headers that some CMake
-# checks rely on. OpenSSL is for HTTPS (net); sqlite for the stores; zlib for OTLP gzip, which comes later.
+# checks rely on. OpenSSL is for HTTPS (net); sqlite for the stores; zlib for OTLP's gzip compression.
 AGENTRACE_PACKAGES=(
   build-essential cmake ninja-build pkg-config
   nlohmann-json3-dev libboost-dev libspdlog-dev catch2 libbenchmark-dev libcli11-dev

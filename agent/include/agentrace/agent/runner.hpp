@@ -114,9 +114,10 @@ struct Hooks {
   std::function<HookAction(const ToolCallInfo&)> on_tool_end;
   std::function<HookAction(const Agent&, const llm::ChatRequest&)> on_llm_start;
   std::function<HookAction(const Agent&, const llm::ChatResponse&)> on_llm_end;
-  // Streaming models only: each piece of reply text as it arrives, with the agent and its step
-  // number. Runs on the model client's I/O thread, not the run's: it must not block, and the
-  // calls of parallel agents may interleave.
+  // Each piece of reply text as it arrives, with the agent and its step number: in pieces from a
+  // streaming HTTP client, in one piece per reply from the scripted and replayed models. Runs on
+  // the model client's I/O thread, not the run's: it must not block, and the calls of parallel
+  // agents may interleave.
   std::function<void(const Agent&, int step, std::string_view text)> on_llm_text;
 };
 
@@ -160,7 +161,7 @@ struct RunnerOptions {
   RetryPolicy retry;
   // Threads for tools that need them (a timeout, or parallel calls). 0: the hardware's count.
   std::size_t tool_threads = 0;
-  bool log_trace_location = true;  // log "trace <id> -> <path>" per top-level run (default tracing)
+  bool log_trace_location = true;  // log "agentrace: trace <id> written to <path>" per top-level run (default tracing)
 };
 
 class Runner {
