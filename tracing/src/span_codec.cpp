@@ -38,8 +38,8 @@ template <typename T>
 }
 
 constexpr std::size_t max_count_bytes = 10;
-// An interned key: tag, address, size; an owned one: tag, length, text.
-constexpr std::size_t max_key_bytes = 1 + sizeof(const char*) + sizeof(std::uint32_t);
+// An interned key: tag, address, length (LEB128: one byte for any name under 128 bytes).
+constexpr std::size_t max_key_bytes = 1 + sizeof(const char*) + max_count_bytes;
 
 class Writer {
  public:
@@ -162,7 +162,7 @@ class Writer {
   static char* put_key(char* at, const AttributeKey& k) noexcept {  // k.interned()
     *at++ = '\0';
     at = put_raw(at, k.data());  // the process-wide copy's address, read back as it is
-    return put_raw(at, static_cast<std::uint32_t>(k.size()));
+    return put_count(at, k.size());
   }
 
  private:
@@ -213,7 +213,7 @@ class Reader {
   AttributeKey key() {
     if (raw<char>() == '\0') {
       const char* data = raw<const char*>();
-      return AttributeKey(std::string_view(data, raw<std::uint32_t>()));  // found by interning again
+      return AttributeKey(std::string_view(data, count()));  // found by interning again
     }
     return AttributeKey(text());
   }
