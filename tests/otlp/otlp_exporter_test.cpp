@@ -31,6 +31,18 @@ std::uint16_t unused_port() {
   return port;
 }
 
+// An exporter aimed at a closed port, retrying every 100 ms (no jitter) until `timeout`.
+otlp::OtlpExporterOptions refused_port_options(std::chrono::milliseconds timeout) {
+  otlp::OtlpExporterOptions options;
+  options.endpoint = "http://127.0.0.1:" + std::to_string(unused_port()) + "/v1/traces";
+  options.timeout = timeout;
+  options.initial_backoff = 100ms;
+  options.max_backoff = 100ms;
+  options.jitter = 0;
+  options.max_attempts = 1000;  // the timeout ends the retries, not the count
+  return options;
+}
+
 std::vector<tr::SpanData> rich_spans(std::size_t n) {
   const auto& source = tr::SpanSource::intern(
       tr::Resource{{{"service.name", "otlp-test"}, {"deployment.environment", "ci"}, {"host.cores", 2}}},
@@ -282,14 +294,7 @@ TEST_CASE("a Retry-After past the export's timeout fails at once without waiting
 }
 
 TEST_CASE("connection refused is retried until the timeout, then the batch fails", "[otlp]") {
-  otlp::OtlpExporterOptions options;
-  options.endpoint = "http://127.0.0.1:" + std::to_string(unused_port()) + "/v1/traces";
-  options.timeout = 1s;
-  options.initial_backoff = 100ms;
-  options.max_backoff = 100ms;
-  options.jitter = 0;
-  options.max_attempts = 100;
-  otlp::OtlpHttpExporter exporter(options);
+  otlp::OtlpHttpExporter exporter(refused_port_options(1s));
   const auto start = Clock::now();
   CHECK(export_all(exporter, rich_spans(3)) == tr::ExportResult::failure);
   const auto took = Clock::now() - start;
@@ -437,14 +442,7 @@ TEST_CASE("with the collector down shutdown completes within its own budget and 
   // What a program sees at exit: the batch processor's shutdown gives the exporter what is left
   // of its budget, so a retry loop against a refused port gives up then, and the worker finishes
   // (shutdown returns true) instead of retrying on for the 10 s export timeout behind the caller.
-  otlp::OtlpExporterOptions options;
-  options.endpoint = "http://127.0.0.1:" + std::to_string(unused_port()) + "/v1/traces";
-  options.timeout = 10s;
-  options.initial_backoff = 100ms;
-  options.max_backoff = 100ms;
-  options.jitter = 0;
-  options.max_attempts = 1000;
-  auto exporter = std::make_unique<otlp::OtlpHttpExporter>(options);
+  auto exporter = std::make_unique<otlp::OtlpHttpExporter>(refused_port_options(10s));
   auto* exp = exporter.get();
   tr::BatchSpanProcessor processor(std::move(exporter), tr::BatchOptions{2048, std::chrono::hours(1), 30s, 512});
   for (const auto& s : rich_spans(3)) processor.on_end(std::make_unique<tr::SpanData>(s));
