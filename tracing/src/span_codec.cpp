@@ -8,14 +8,19 @@
 namespace agentrace::tracing::detail {
 namespace {
 
+constexpr std::size_t string_type = 3;          // AttributeValue's index of std::string (bool, int64, double before it)
 constexpr std::uint8_t same_string_tag = 8;     // after the 8 AttributeValue types
+static_assert(std::is_same_v<std::variant_alternative_t<string_type, AttributeValue>, std::string>);
+static_assert(std::variant_size_v<AttributeValue> == same_string_tag);
 constexpr std::size_t min_shared_string = 64;   // shorter strings are cheaper to write again
 
-// The index of an earlier attribute holding the same long string `text`, or `i` (none).
-std::size_t earlier_equal_string(const Attributes& attrs, std::size_t i, const std::string& text) noexcept {
+// The index of an earlier attribute holding the same long string as attrs[i], or i (none).
+inline std::size_t earlier_equal_string(const Attributes& attrs, std::size_t i) noexcept {
+  const auto* text = std::get_if<std::string>(&attrs[i].value);
+  if (text == nullptr || text->size() < min_shared_string) return i;
   for (std::size_t j = 0; j < i; ++j) {
     const auto* other = std::get_if<std::string>(&attrs[j].value);
-    if (other != nullptr && other->size() == text.size() && *other == text) return j;
+    if (other != nullptr && other->size() == text->size() && *other == *text) return j;
   }
   return i;
 }
@@ -51,14 +56,8 @@ class Writer {
     out_.append(&value, sizeof(T));
   }
   void count(std::size_t n) {  // LEB128
-    char* at = out_.reserve_more(10);
-    std::size_t used = 0;
-    while (n >= 0x80) {
-      at[used++] = static_cast<char>((n & 0x7F) | 0x80);
-      n >>= 7;
-    }
-    at[used++] = static_cast<char>(n);
-    out_.commit(used);
+    char* at = out_.reserve_more(max_count_bytes);
+    out_.commit(static_cast<std::size_t>(put_count(at, n) - at));
   }
   void text(std::string_view s) {
     count(s.size());
@@ -103,50 +102,22 @@ class Writer {
   }
 
   // A long string equal to an earlier one of the same list (the same content under a GenAI and
-  // an OpenInference name) is written as a reference to it. Keys and scalar or string values, nearly
-  // every attribute, are written with one reservation each.
+  // an OpenInference name) is written as a reference to it.
   void attributes(const Attributes& attrs) {
     count(attrs.size());
     for (std::size_t i = 0; i < attrs.size(); ++i) {
       const Attribute& a = attrs[i];
-      if (!a.key.interned()) {
-        key(a.key);
-        value_or_reference(attrs, i);
+      const std::size_t same = earlier_equal_string(attrs, i);
+      if (same == i && a.key.interned() && a.value.index() <= string_type) {
+        interned_scalar_or_string(a);  // nearly every attribute
         continue;
       }
-      const std::size_t type = a.value.index();
-      if (type == 3) {
-        const auto& s = *std::get_if<std::string>(&a.value);
-        std::size_t same = i;
-        if (s.size() >= min_shared_string) same = earlier_equal_string(attrs, i, s);
-        const bool copy = same == i;
-        char* start = out_.reserve_more(max_key_bytes + 1 + max_count_bytes + (copy ? s.size() : 0));
-        char* at = put_key(start, a.key);
-        if (copy) {
-          *at++ = static_cast<char>(type);
-          at = put_count(at, s.size());
-          if (!s.empty()) std::memcpy(at, s.data(), s.size());
-          at += s.size();
-        } else {
-          *at++ = static_cast<char>(same_string_tag);
-          at = put_count(at, same);
-        }
-        out_.commit(static_cast<std::size_t>(at - start));
-      } else if (type < 3) {
-        char* start = out_.reserve_more(max_key_bytes + 1 + 8);
-        char* at = put_key(start, a.key);
-        *at++ = static_cast<char>(type);
-        if (const auto* b = std::get_if<bool>(&a.value)) {
-          *at++ = *b ? '\1' : '\0';
-        } else if (const auto* n = std::get_if<std::int64_t>(&a.value)) {
-          at = put_raw(at, *n);
-        } else {
-          at = put_raw(at, *std::get_if<double>(&a.value));
-        }
-        out_.commit(static_cast<std::size_t>(at - start));
+      key(a.key);
+      if (same != i) {
+        out_.push_back(static_cast<char>(same_string_tag));
+        count(same);
       } else {
-        key(a.key);
-        value(a.value);  // an array
+        value(a.value);
       }
     }
   }
@@ -166,15 +137,25 @@ class Writer {
   }
 
  private:
-  void value_or_reference(const Attributes& attrs, std::size_t i) {
-    const auto* s = std::get_if<std::string>(&attrs[i].value);
-    const std::size_t same = s != nullptr && s->size() >= min_shared_string ? earlier_equal_string(attrs, i, *s) : i;
-    if (same != i) {
-      out_.push_back(static_cast<char>(same_string_tag));
-      count(same);
+  // An interned key and a bool, integer, double or string value, written with one reservation.
+  void interned_scalar_or_string(const Attribute& a) {
+    const auto* text = std::get_if<std::string>(&a.value);
+    const std::size_t most = max_key_bytes + 1 + (text != nullptr ? max_count_bytes + text->size() : sizeof(double));
+    char* start = out_.reserve_more(most);
+    char* at = put_key(start, a.key);
+    *at++ = static_cast<char>(a.value.index());
+    if (text != nullptr) {
+      at = put_count(at, text->size());
+      if (!text->empty()) std::memcpy(at, text->data(), text->size());
+      at += text->size();
+    } else if (const auto* b = std::get_if<bool>(&a.value)) {
+      *at++ = *b ? '\1' : '\0';
+    } else if (const auto* n = std::get_if<std::int64_t>(&a.value)) {
+      at = put_raw(at, *n);
     } else {
-      value(attrs[i].value);
+      at = put_raw(at, *std::get_if<double>(&a.value));
     }
+    out_.commit(static_cast<std::size_t>(at - start));
   }
 
   ByteBuffer& out_;
