@@ -75,6 +75,23 @@ TEST_CASE("children take their parent's trace id and span id as parent", "[traci
   CHECK(only_span(spans, "after-scope").is_root());  // the scope was restored
 }
 
+TEST_CASE("a Parent made from a temporary context keeps it until the span starts", "[tracing][tracer]") {
+  // SpanOptions o{.parent = make_context()} used to keep a pointer to the dead temporary
+  // (stack-use-after-scope under ASan); the parent context is now held by value.
+  InMemoryTracing t;
+  const auto make_context = [] {
+    return SpanContext{*TraceId::from_hex("4bf92f3577b34da6a3ce929d0e0e4736"), *SpanId::from_hex("00f067aa0ba902b7"),
+                       TraceFlags{1}, true, "vendor=" + std::string(40, 'v')};  // a heap-allocated trace state
+  };
+  SpanOptions o{.parent = make_context()};
+  { Span s = t.tracer.start_span("child", o); }
+  const auto spans = t.spans();
+  const auto& child = only_span(spans, "child");
+  CHECK(child.trace_id.hex() == "4bf92f3577b34da6a3ce929d0e0e4736");
+  CHECK(child.parent_span_id.hex() == "00f067aa0ba902b7");
+  CHECK(child.trace_state == "vendor=" + std::string(40, 'v'));
+}
+
 TEST_CASE("a remote parent is recorded as remote and keeps its trace state", "[tracing][tracer]") {
   InMemoryTracing t;
   SpanContext remote{*TraceId::from_hex("0af7651916cd43dd8448eb211c80319c"), *SpanId::from_hex("b7ad6b7169203331"),

@@ -65,7 +65,7 @@ std::string demangle(const char* name) {
 
 }  // namespace
 
-Parent::Parent(const Span& span) noexcept : Parent(span.context()) {}
+Parent::Parent(const Span& span) : Parent(span.context()) {}
 
 Span::Span(Span&& other) noexcept
     : core_(std::exchange(other.core_, nullptr)),

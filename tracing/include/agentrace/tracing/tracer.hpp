@@ -38,31 +38,35 @@ namespace detail {
 struct TracerCore;
 }
 
-// Which span a new span is a child of.
+// Which span a new span is a child of. Holds the parent's context by value, so a Parent made
+// from a temporary (`SpanOptions o{.parent = make_context()}`) stays valid until the span starts.
 class Parent {
  public:
   enum class Mode : std::uint8_t { current, none, explicit_context };
 
   // The calling thread's current span (see Scope); a root when there is none.
-  constexpr Parent() noexcept = default;
-  Parent(const Span& span) noexcept;                                                // NOLINT: implicit by design
-  constexpr Parent(const SpanContext& context) noexcept : mode_(Mode::explicit_context), context_(&context) {}  // NOLINT
-  Parent(const Context& context) noexcept : Parent(context.span) {}                 // NOLINT
+  Parent() noexcept = default;
+  Parent(const Span& span);                                                          // NOLINT: implicit by design
+  Parent(SpanContext context) noexcept : mode_(Mode::explicit_context), context_(std::move(context)) {}  // NOLINT
+  Parent(const Context& context) : Parent(context.span) {}                           // NOLINT
 
-  static constexpr Parent current() noexcept { return Parent{}; }
+  static Parent current() noexcept { return Parent{}; }
   // Start a new trace whatever the current context is.
-  static constexpr Parent none() noexcept {
+  static Parent none() noexcept {
     Parent p;
     p.mode_ = Mode::none;
     return p;
   }
 
-  [[nodiscard]] constexpr Mode mode() const noexcept { return mode_; }
-  [[nodiscard]] constexpr const SpanContext* context() const noexcept { return context_; }
+  [[nodiscard]] Mode mode() const noexcept { return mode_; }
+  // The explicit parent's context; null in the other modes.
+  [[nodiscard]] const SpanContext* context() const noexcept {
+    return mode_ == Mode::explicit_context ? &context_ : nullptr;
+  }
 
  private:
   Mode mode_ = Mode::current;
-  const SpanContext* context_ = nullptr;  // borrowed for the duration of start_span
+  SpanContext context_{};
 };
 
 struct SpanOptions {
