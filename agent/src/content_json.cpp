@@ -1,33 +1,13 @@
 #include "content_json.hpp"
 
-#include <charconv>
-#include <cmath>
 
-#include "agentrace/tracing/json_text.hpp"
+#include "agentrace/base/json_text.hpp"
 
 namespace agentrace::agent::detail {
 namespace {
 
-using tracing::append_json_string;
-
-template <typename T>
-void append_integer(std::string& out, T value) {
-  char buffer[24];
-  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
-  out.append(buffer, result.ptr);
-}
-
-void append_double(std::string& out, double value) {
-  if (!std::isfinite(value)) {
-    out += "null";
-    return;
-  }
-  char buffer[32];
-  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);  // shortest round trip
-  const std::string_view text(buffer, static_cast<std::size_t>(result.ptr - buffer));
-  out += text;
-  if (text.find_first_of(".e") == std::string_view::npos) out += ".0";  // 1.0, not 1: still a double
-}
+using base::append_json;
+using base::append_json_string;
 
 void append_part_text(std::string& out, std::string_view type, std::string_view key, std::string_view text) {
   out += R"({"type":)";
@@ -77,50 +57,6 @@ void append_message(std::string& out, const llm::Message& m) {
 }
 
 }  // namespace
-
-void append_json(std::string& out, const llm::Json& value) {
-  using Type = llm::Json::value_t;
-  switch (value.type()) {
-    case Type::null:
-    case Type::discarded: out += "null"; return;
-    case Type::boolean: out += value.get<bool>() ? "true" : "false"; return;
-    case Type::number_integer: append_integer(out, value.get<std::int64_t>()); return;
-    case Type::number_unsigned: append_integer(out, value.get<std::uint64_t>()); return;
-    case Type::number_float: append_double(out, value.get<double>()); return;
-    case Type::string: append_json_string(out, value.get_ref<const std::string&>()); return;
-    case Type::array: {
-      out += '[';
-      bool first = true;
-      for (const auto& item : value) {
-        if (!first) out += ',';
-        first = false;
-        append_json(out, item);
-      }
-      out += ']';
-      return;
-    }
-    case Type::object: {
-      out += '{';
-      bool first = true;
-      for (const auto& [key, item] : value.items()) {
-        if (!first) out += ',';
-        first = false;
-        append_json_string(out, key);
-        out += ':';
-        append_json(out, item);
-      }
-      out += '}';
-      return;
-    }
-    case Type::binary: out += value.dump(-1, ' ', false, llm::Json::error_handler_t::replace); return;
-  }
-}
-
-std::string json_text(const llm::Json& value) {
-  std::string out;
-  append_json(out, value);
-  return out;
-}
 
 std::string messages_json(const std::vector<llm::Message>& messages) {
   std::string out;

@@ -7,15 +7,13 @@
 #include <string>
 #include <vector>
 
+#include "agentrace/base/json_text.hpp"
 #include "agentrace/llm/message.hpp"
 
 namespace agentrace::agent::detail {
 
-// Appends `value` as compact JSON, as value.dump() writes it (keys in order, ill-formed UTF-8
-// replaced, a double always with a fraction or exponent, NaN and infinities as null), without
-// the serializer dump() sets up per call: tool arguments are written this way on every step.
-void append_json(std::string& out, const llm::Json& value);
-std::string json_text(const llm::Json& value);
+// Tool arguments and results as JSON text: base::json_text (dump()'s output, without recursion).
+using base::json_text;
 
 std::string messages_json(const std::vector<llm::Message>& messages);
 std::string message_json(const llm::Message& message);

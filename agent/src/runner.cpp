@@ -122,8 +122,12 @@ struct Runner::Impl {
       processors.push_back(tr::make_batch_processor(std::make_unique<tr::TraceDirectoryExporter>(options.default_tracing.trace_dir)));
       trace_files = processors.back().get();  // owned by default_provider from here on
       // OTEL_TRACES_EXPORTER=otlp|console sends the same spans there too, on a batch worker of
-      // its own (jsonl and none: the files alone). The files stay: view, list and replay read them.
-      if (auto name = tr::env_string("OTEL_TRACES_EXPORTER"); name && *name != "jsonl" && *name != "none") {
+      // its own (jsonl and none: the files alone). With OTEL_TRACES_EXPORTER unset, an OTLP
+      // endpoint alone asks for OTLP, as in the OpenTelemetry SDKs, whose default exporter is
+      // otlp, and as backends' guides say. The files stay: view, list and replay read them.
+      const auto name = tr::env_string("OTEL_TRACES_EXPORTER");
+      const bool endpoint_set = tr::env_string("OTEL_EXPORTER_OTLP_ENDPOINT") || tr::env_string("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
+      if (name ? *name != "jsonl" && *name != "none" : endpoint_set) {
         if (auto exporter = otlp::make_exporter_from_env()) processors.push_back(tr::make_batch_processor(std::move(exporter)));
       }
       default_provider = tr::TracerProvider::from_env(processors.size() == 1 ? std::move(processors.front())
@@ -185,11 +189,15 @@ struct Runner::Impl {
     return registries.emplace(std::move(key), std::move(registry)).first->second;
   }
 
-  static void validate(const Agent& agent, int depth) {
+  // The agent and every managed agent below it, tools included, before anything runs: a
+  // managed agent with a duplicate or invalid tool name is the same AgentError up front, whether
+  // it would have been called alone or in parallel.
+  void validate(const Agent& agent, int depth) {
     if (depth > 16) throw AgentError("managed agents nest deeper than 16 levels (a cycle?)");
     if (agent.name.empty()) throw AgentError("an agent needs a name");
     if (!agent.model) throw AgentError("agent '" + agent.name + "' has no model");
     if (agent.max_steps < 1) throw AgentError("agent '" + agent.name + "': max_steps must be at least 1");
+    (void)registry_for(agent);  // cached: the run looks the same registry up again
     for (const auto& m : agent.managed_agents) validate(m, depth + 1);
   }
 
@@ -216,6 +224,10 @@ struct Runner::Impl {
     std::string conversation_id;
     std::shared_ptr<Recording> recording;  // null: no cassette
   };
+
+  // run_async's body: takes its arguments by value (the public overloads copy or move them) and
+  // is not a coroutine, so nothing the caller passed is needed once it returns.
+  asio::awaitable<RunResult> start(const Agent& agent, std::string task, RunConfig config);
 
   // Writes the run's cassette beside its trace; a failure is logged, never thrown.
   void write_cassette(const RunScope& scope, const std::string& task, RunResult& result) const;
@@ -484,8 +496,8 @@ asio::awaitable<std::vector<memory::Observation>> Runner::Impl::act(
       }
     }
     if (call.raw_arguments) {
-      finish(i, tools::ToolResult::error("invalid arguments for tool '" + call.name + "': not valid JSON: " +
-                                             *call.raw_arguments,
+      finish(i, tools::ToolResult::error("invalid arguments for tool '" + call.name + "': " +
+                                             llm::raw_arguments_problem(*call.raw_arguments) + ": " + *call.raw_arguments,
                                          tools::ToolErrorKind::invalid_arguments));
       continue;
     }
@@ -785,7 +797,7 @@ asio::awaitable<RunResult> Runner::Impl::run_agent(std::shared_ptr<RunScope> sco
         if (!bad.empty()) {
           std::string what = "arguments of ";
           for (std::size_t i = 0; i < bad.size(); ++i) what += (i ? ", " : "") + bad[i];
-          what += " are not valid JSON";
+          what += " are not valid JSON or nest too deep";
           decide.set_attribute(attr::decision_error, what);
         }
       }
@@ -889,11 +901,23 @@ bool Runner::flush(std::chrono::milliseconds timeout) {
   return true;
 }
 
-asio::awaitable<RunResult> Runner::run_async(const Agent& agent, std::string task, RunConfig config) {
+asio::awaitable<RunResult> Runner::run_async(const Agent& agent, std::string_view task) {
+  return impl_->start(agent, std::string(task), RunConfig());
+}
+
+asio::awaitable<RunResult> Runner::run_async(const Agent& agent, std::string_view task, const RunConfig& config) {
+  return impl_->start(agent, std::string(task), RunConfig(config));
+}
+
+asio::awaitable<RunResult> Runner::run_async(const Agent& agent, std::string_view task, RunConfig&& config) {
+  return impl_->start(agent, std::string(task), std::move(config));
+}
+
+asio::awaitable<RunResult> Runner::Impl::start(const Agent& agent, std::string task, RunConfig config) {
   // Copies taken here, before the first suspension: the caller's Agent and config may be gone by
   // the time the run resumes.
-  Impl::validate(agent, 0);
-  auto scope = std::make_shared<Impl::RunScope>();
+  validate(agent, 0);
+  auto scope = std::make_shared<RunScope>();
   scope->root = std::make_shared<const Agent>(agent);
   scope->conversation_id = config.conversation_id.empty() ? random_conversation_id() : config.conversation_id;
   const auto deadline_limit = config.run_timeout ? config.run_timeout : agent.run_timeout;
@@ -901,12 +925,12 @@ asio::awaitable<RunResult> Runner::run_async(const Agent& agent, std::string tas
   std::stop_token stop = config.stop;
   tr::SpanContext parent = config.parent;
   scope->config = std::make_shared<const RunConfig>(std::move(config));
-  if (!impl_->cassette_dir.empty()) scope->recording = std::make_shared<Impl::Recording>();
-  Impl* impl = impl_.get();
+  if (!cassette_dir.empty()) scope->recording = std::make_shared<Recording>();
+  Impl* impl = this;
   // Every run's coroutine executes on a strand of the caller's executor: its nested runs and the
   // completions posted from the tool pool are then serialised with it, also on a multi-threaded
   // io_context.
-  return [](Impl* impl, std::shared_ptr<Impl::RunScope> scope, std::string task, tr::SpanContext parent,
+  return [](Impl* impl, std::shared_ptr<RunScope> scope, std::string task, tr::SpanContext parent,
             std::stop_token stop, Clock::time_point deadline) -> asio::awaitable<RunResult> {
     auto strand = asio::make_strand(co_await asio::this_coro::executor);
     std::string recorded_task = scope->recording ? task : std::string();
@@ -936,7 +960,7 @@ RunResult Runner::run(const Agent& agent, std::string task, RunConfig config) {
   } leave{depth};
   std::optional<RunResult> result;
   std::exception_ptr error;
-  asio::co_spawn(io, run_async(agent, std::move(task), std::move(config)), [&](std::exception_ptr e, RunResult r) {
+  asio::co_spawn(io, impl_->start(agent, std::move(task), std::move(config)), [&](std::exception_ptr e, RunResult r) {
     error = e;
     result = std::move(r);
   });

@@ -1,14 +1,14 @@
-#include "json_text.hpp"
+#include "agentrace/base/json_text.hpp"
+
+#include <nlohmann/json.hpp>
 
 #include <array>
 #include <charconv>
 #include <cmath>
 #include <cstring>
-#include <type_traits>
-#include <variant>
 #include <vector>
 
-namespace agentrace::tracing::detail {
+namespace agentrace::base {
 namespace {
 
 constexpr std::string_view replacement_character = "\xEF\xBF\xBD";
@@ -108,14 +108,7 @@ void append_utf8_sanitized(std::string& out, std::string_view text) {
   out.append(text.data() + run, n - run);
 }
 
-}  // namespace agentrace::tracing::detail
-
-namespace agentrace::tracing {
-
 void append_json_string(std::string& out, std::string_view text) {
-  using detail::json_special;
-  using detail::replacement_character;
-  using detail::utf8_sequence_length;
   static constexpr char hex[] = "0123456789abcdef";
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
   const std::size_t n = text.size();
@@ -123,7 +116,7 @@ void append_json_string(std::string& out, std::string_view text) {
   std::size_t run = 0;
   std::size_t i = 0;
   while (i < n) {
-    while (i + 8 <= n && !detail::word_has_json_special(p + i)) i += 8;
+    while (i + 8 <= n && !word_has_json_special(p + i)) i += 8;
     if (i >= n) break;
     const unsigned char c = p[i];
     if (!json_special[c]) {
@@ -160,10 +153,6 @@ void append_json_string(std::string& out, std::string_view text) {
   out += '"';
 }
 
-}  // namespace agentrace::tracing
-
-namespace agentrace::tracing::detail {
-
 void append_json_uint(std::string& out, std::uint64_t value) { append_number(out, value); }
 
 void append_json_int(std::string& out, std::int64_t value) { append_number(out, value); }
@@ -192,37 +181,87 @@ void append_json_quoted_int(std::string& out, std::int64_t value) {
   out += '"';
 }
 
-void append_json_value(std::string& out, const AttributeValue& value) {
-  std::visit(
-      [&out](const auto& v) {
-        using T = std::decay_t<decltype(v)>;
-        if constexpr (std::is_same_v<T, bool>) {
-          out += v ? "true" : "false";
-        } else if constexpr (std::is_same_v<T, std::int64_t>) {
-          append_json_int(out, v);
-        } else if constexpr (std::is_same_v<T, double>) {
-          append_json_double(out, v);
-        } else if constexpr (std::is_same_v<T, std::string>) {
-          append_json_string(out, v);
-        } else {
-          out += '[';
-          for (std::size_t i = 0; i < v.size(); ++i) {
-            if (i != 0) out += ',';
-            using E = typename T::value_type;
-            if constexpr (std::is_same_v<E, bool>) {
-              out += v[i] ? "true" : "false";
-            } else if constexpr (std::is_same_v<E, std::int64_t>) {
-              append_json_int(out, v[i]);
-            } else if constexpr (std::is_same_v<E, double>) {
-              append_json_double(out, v[i]);
-            } else {
-              append_json_string(out, v[i]);
-            }
-          }
-          out += ']';
-        }
-      },
-      value);
+}  // namespace agentrace::base
+
+namespace agentrace::base {
+namespace {
+
+// As dump() writes a double: shortest round trip, always with a fraction or an exponent, and
+// null for what JSON cannot hold.
+void append_dumped_double(std::string& out, double value) {
+  if (!std::isfinite(value)) {
+    out += "null";
+    return;
+  }
+  char buffer[32];
+  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
+  const std::string_view text(buffer, static_cast<std::size_t>(result.ptr - buffer));
+  out += text;
+  if (text.find_first_of(".e") == std::string_view::npos) out += ".0";  // 1.0, not 1: still a double
 }
 
-}  // namespace agentrace::tracing::detail
+void append_scalar(std::string& out, const nlohmann::json& value) {
+  using Type = nlohmann::json::value_t;
+  switch (value.type()) {
+    case Type::boolean: out += value.get<bool>() ? "true" : "false"; return;
+    case Type::number_integer: append_number(out, value.get<std::int64_t>()); return;
+    case Type::number_unsigned: append_number(out, value.get<std::uint64_t>()); return;
+    case Type::number_float: append_dumped_double(out, value.get<double>()); return;
+    case Type::string: append_json_string(out, value.get_ref<const std::string&>()); return;
+    case Type::binary:  // dump() of a binary value does not recurse
+      out += value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      return;
+    case Type::null:
+    case Type::discarded:
+    case Type::array:
+    case Type::object: out += "null"; return;
+  }
+}
+
+// One array or object being written: where its iteration stands.
+struct Open {
+  const nlohmann::json* node;
+  nlohmann::json::const_iterator next;
+};
+
+}  // namespace
+
+void append_json(std::string& out, const nlohmann::json& value) {
+  if (!value.is_structured()) {
+    append_scalar(out, value);
+    return;
+  }
+  std::vector<Open> open;
+  auto enter = [&](const nlohmann::json& node) {
+    out += node.is_object() ? '{' : '[';
+    open.push_back(Open{&node, node.cbegin()});
+  };
+  enter(value);
+  while (!open.empty()) {
+    Open& top = open.back();
+    if (top.next == top.node->cend()) {
+      out += top.node->is_object() ? '}' : ']';
+      open.pop_back();
+      continue;
+    }
+    if (top.next != top.node->cbegin()) out += ',';
+    const auto item = top.next++;
+    if (top.node->is_object()) {
+      append_json_string(out, item.key());
+      out += ':';
+    }
+    if (item->is_structured()) {
+      enter(*item);  // invalidates `top`
+    } else {
+      append_scalar(out, *item);
+    }
+  }
+}
+
+std::string json_text(const nlohmann::json& value) {
+  std::string out;
+  append_json(out, value);
+  return out;
+}
+
+}  // namespace agentrace::base

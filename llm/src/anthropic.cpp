@@ -161,12 +161,7 @@ struct StreamState {
       if (text.empty()) {
         call.arguments = Json::object();  // a tool without parameters streams no input
       } else {
-        try {
-          call.arguments = Json::parse(text);
-        } catch (const Json::exception&) {
-          call.arguments = nullptr;
-          call.raw_arguments = text;
-        }
+        set_arguments_from_text(call, text);
       }
       response.message.tool_calls.push_back(std::move(call));
     }
@@ -213,7 +208,11 @@ ChatResponse parse_anthropic_response(std::string_view body) {
       call.name = string_or_empty(block, "name");
       if (call.name.empty()) malformed("has a tool_use block without a name", body);
       auto input = block.find("input");
-      call.arguments = input == block.end() || input->is_null() ? Json::object() : *input;
+      if (input == block.end() || input->is_null()) {
+        call.arguments = Json::object();
+      } else {
+        set_arguments_from_value(call, *input);
+      }
       out.message.tool_calls.push_back(std::move(call));
     }
     // thinking and other block types are not part of the answer.
@@ -294,7 +293,7 @@ Json AnthropicClient::request_body(const ChatRequest& request, bool stream) cons
   return body;
 }
 
-asio::awaitable<ChatResponse> AnthropicClient::complete(const ChatRequest& request, CallOptions options) {
+asio::awaitable<ChatResponse> AnthropicClient::do_complete(const ChatRequest& request, CallOptions options) {
   auto impl = impl_;
   const bool stream = impl->options.stream;
   net::Headers headers = impl->options.headers;

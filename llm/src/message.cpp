@@ -4,6 +4,9 @@
 // a missing required field is nlohmann's out_of_range naming the key.
 #include "agentrace/llm/message.hpp"
 
+#include "agentrace/base/json_depth.hpp"
+#include "agentrace/base/json_text.hpp"
+
 #include <string_view>
 
 namespace agentrace::llm {
@@ -64,6 +67,35 @@ std::string_view to_string(Role role) noexcept {
   return "unknown";
 }
 
+void set_arguments_from_text(ToolCall& call, std::string_view text) {
+  Json parsed = base::json_text_depth(text) > base::max_json_depth ? Json(Json::value_t::discarded)
+                                                                   : Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_discarded()) {
+    call.arguments = nullptr;
+    call.raw_arguments = std::string(text);
+    return;
+  }
+  call.arguments = std::move(parsed);
+  call.raw_arguments.reset();
+}
+
+void set_arguments_from_value(ToolCall& call, const Json& value) {
+  if (base::json_depth(value) > base::max_json_depth) {
+    call.arguments = nullptr;
+    call.raw_arguments = base::json_text(value);
+    return;
+  }
+  call.arguments = value;
+  call.raw_arguments.reset();
+}
+
+std::string raw_arguments_problem(std::string_view raw) {
+  if (base::json_text_depth(raw) > base::max_json_depth) {
+    return "they nest deeper than " + std::to_string(base::max_json_depth) + " levels";
+  }
+  return "not valid JSON";
+}
+
 void to_json(Json& j, const ToolCall& v) {
   j = Json::object();
   j["id"] = v.id;
@@ -89,17 +121,10 @@ void from_json(const Json& j, ToolCall& v) {
   if (it == j.end()) {
     out.arguments = Json::object();
   } else if (it->is_string()) {
-    const auto& text = it->get_ref<const std::string&>();
-    Json parsed = Json::parse(text, nullptr, /*allow_exceptions=*/false);
-    if (parsed.is_discarded()) {
-      // Bad JSON from a model is data for the Runner to report back, not an exception here.
-      out.arguments = nullptr;
-      out.raw_arguments = text;
-    } else {
-      out.arguments = std::move(parsed);
-    }
+    // Bad JSON from a model is data for the Runner to report back, not an exception here.
+    set_arguments_from_text(out, it->get_ref<const std::string&>());
   } else {
-    out.arguments = *it;
+    set_arguments_from_value(out, *it);
   }
   v = std::move(out);
 }

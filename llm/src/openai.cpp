@@ -81,13 +81,7 @@ void set_arguments(ToolCall& call, const std::string& text) {
     call.arguments = Json::object();
     return;
   }
-  try {
-    call.arguments = Json::parse(text);
-    call.raw_arguments.reset();
-  } catch (const Json::exception&) {
-    call.arguments = nullptr;
-    call.raw_arguments = text;
-  }
+  set_arguments_from_text(call, text);
 }
 
 Usage usage_from(const Json& u) {
@@ -277,7 +271,7 @@ Json OpenAiClient::request_body(const ChatRequest& request, bool stream) const {
   return body;
 }
 
-asio::awaitable<ChatResponse> OpenAiClient::complete(const ChatRequest& request, CallOptions options) {
+asio::awaitable<ChatResponse> OpenAiClient::do_complete(const ChatRequest& request, CallOptions options) {
   auto impl = impl_;  // alive until the call ends
   const bool stream = impl->options.stream;
   net::Headers headers = impl->options.headers;

@@ -64,7 +64,7 @@ std::string diff_requests(const ChatRequest& recorded, const ChatRequest& replay
 ReplayLlmClient::ReplayLlmClient(std::string name, std::vector<RecordedCall> calls, std::string model)
     : name_(std::move(name)), model_(std::move(model)), calls_(std::move(calls)) {}
 
-asio::awaitable<ChatResponse> ReplayLlmClient::complete(const ChatRequest& request, CallOptions options) {
+asio::awaitable<ChatResponse> ReplayLlmClient::do_complete(const ChatRequest& request, CallOptions options) {
   std::optional<ChatResponse> response;
   std::optional<LlmError> error;
   {

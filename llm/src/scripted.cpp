@@ -93,14 +93,18 @@ class ReplyParser {
       if (!it->is_string()) wrong_type(where + ".id", "a string", *it);
       id = it->get<std::string>();
     }
-    Json wire{{"id", id}, {"name", *name}, {"arguments", Json::object()}};
+    ToolCall call{.id = std::move(id), .name = name->get<std::string>()};
     if (auto it = c.find("arguments"); it != c.end()) {
       if (!it->is_object() && !it->is_string()) wrong_type(where + ".arguments", "an object or a string", *it);
-      wire["arguments"] = *it;
+      // A string of bad JSON (or JSON nested too deep) reaches the Runner as raw_arguments, as a
+      // real model's reply would arrive.
+      if (it->is_string()) {
+        set_arguments_from_text(call, it->get_ref<const std::string&>());
+      } else {
+        set_arguments_from_value(call, *it);
+      }
     }
-    // The wire reader gives a string of bad JSON to the Runner as raw_arguments, as a real
-    // model's reply would arrive.
-    return wire.get<ToolCall>();
+    return call;
   }
 
   Usage parse_usage(const Json& u) const {
@@ -286,7 +290,7 @@ ScriptedReply ScriptedLlmClient::failure(LlmErrorKind kind, std::string message,
   return reply;
 }
 
-asio::awaitable<ChatResponse> ScriptedLlmClient::complete(const ChatRequest& request, CallOptions options) {
+asio::awaitable<ChatResponse> ScriptedLlmClient::do_complete(const ChatRequest& request, CallOptions options) {
   std::size_t call = 0;
   std::size_t script_size = 0;
   std::optional<ScriptedReply> reply;

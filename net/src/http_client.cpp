@@ -561,7 +561,11 @@ asio::any_io_executor HttpClient::get_executor() const noexcept { return impl_->
 std::size_t HttpClient::idle_connections() const { return impl_->idle_count(); }
 void HttpClient::close_idle_connections() { impl_->close_idle(); }
 
-asio::awaitable<HttpResponse> HttpClient::send(HttpRequest request, RequestOptions options) {
+asio::awaitable<HttpResponse> HttpClient::send(const HttpRequest& request, const RequestOptions& options) {
+  return send(HttpRequest(request), options);
+}
+
+asio::awaitable<HttpResponse> HttpClient::send(HttpRequest&& request, const RequestOptions& options) {
   // A lambda taking its state by value: the coroutine starts only when awaited, and must not
   // reach back through `this`, which the caller may have destroyed by then.
   return [](std::shared_ptr<Impl> impl, HttpRequest request, RequestOptions options) -> asio::awaitable<HttpResponse> {
@@ -581,7 +585,7 @@ asio::awaitable<HttpResponse> HttpClient::send(HttpRequest request, RequestOptio
       if (c.reusable) impl->put(plan.origin, std::move(connection));
       co_return std::move(*response);
     }
-  }(impl_, std::move(request), std::move(options));
+  }(impl_, std::move(request), RequestOptions(options));
 }
 
 SyncHttpClient::SyncHttpClient(ClientOptions options)

@@ -159,6 +159,44 @@ TEST_CASE("a managed agent that does not finish is an error observation for its 
   CHECK(tree.one("invoke_agent boss/step 1/execute_tool worker").status.code == tracing::StatusCode::error);
 }
 
+TEST_CASE("a managed agent's tools are validated before the run starts, called alone or in parallel", "[agent][managed]") {
+  // A duplicate tool name two levels down used to throw mid-run when the agent was called alone
+  // and become an error observation when it was called in parallel with another.
+  for (const bool parallel : {false, true}) {
+    INFO("parallel: " << parallel);
+    testing::InMemoryTracing t;
+    agent::Runner runner(options_for(t));
+    Agent worker;
+    worker.name = "worker";
+    worker.model = std::make_shared<ScriptedLlmClient>(std::vector{ScriptedLlmClient::text("done")});
+    worker.tools = {multiply_tool(), multiply_tool()};  // the same name twice
+    Agent middle;
+    middle.name = "middle";
+    middle.model = std::make_shared<ScriptedLlmClient>(std::vector{ScriptedLlmClient::text("done")});
+    middle.managed_agents = {worker};
+    Agent helper;
+    helper.name = "helper";
+    helper.model = std::make_shared<ScriptedLlmClient>(std::vector{ScriptedLlmClient::text("done")});
+    std::vector<llm::ToolCall> calls{llm::ToolCall{.name = "middle", .arguments = {{"task", "go"}}}};
+    if (parallel) calls.push_back(llm::ToolCall{.name = "helper", .arguments = {{"task", "go"}}});
+    Agent manager;
+    manager.name = "manager";
+    manager.model = std::make_shared<ScriptedLlmClient>(
+        std::vector{ScriptedLlmClient::tool_calls(calls), ScriptedLlmClient::text("finished")});
+    manager.managed_agents = {middle, helper};
+    manager.parallel_tool_calls = parallel;
+
+    try {
+      (void)runner.run(manager, "delegate");
+      FAIL("run() accepted an agent whose managed agent has a duplicate tool");
+    } catch (const agent::AgentError& e) {
+      CHECK_THAT(e.what(), Catch::Matchers::Contains("agent 'worker'"));
+      CHECK_THAT(e.what(), Catch::Matchers::Contains("multiply"));
+    }
+    CHECK(t.spans().empty());  // nothing ran
+  }
+}
+
 TEST_CASE("memory store operations are memory spans under the tool that made them", "[agent][memory]") {
   testing::InMemoryTracing t;
   agent::Runner runner(options_for(t));
@@ -216,6 +254,34 @@ TEST_CASE("traced by default: a run writes its trace as JSONL named by its trace
   auto r = quiet.run(a, "hello");
   CHECK(r.ok());
   CHECK(r.trace_id.empty());  // tracing off: no ids at all
+}
+
+TEST_CASE("traced by default: an OTLP endpoint alone also exports over OTLP", "[agent][default-tracing][otlp]") {
+  // OTEL_TRACES_EXPORTER unset: the OpenTelemetry SDKs' default exporter is otlp, and most
+  // backends' guides set only the endpoint. Both endpoint variables count; the files stay.
+  for (const char* variable : {"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"}) {
+    INFO(variable);
+    testing::OtlpReceiver receiver;
+    testing::ScopedEnv unset_exporter("OTEL_TRACES_EXPORTER", nullptr);
+    // The general endpoint gets /v1/traces appended; the traces endpoint is used as given.
+    const std::string url = std::string(variable) == "OTEL_EXPORTER_OTLP_ENDPOINT"
+                                ? "http://127.0.0.1:" + std::to_string(receiver.port())
+                                : receiver.url();
+    testing::ScopedEnv endpoint(variable, url.c_str());
+    testing::TempDir dir;
+    agent::RunnerOptions o;
+    o.default_tracing.trace_dir = dir.path();
+    o.log_trace_location = false;
+    agent::Runner runner(o);
+    Agent a;
+    a.name = "solo";
+    a.model = std::make_shared<ScriptedLlmClient>(std::vector{ScriptedLlmClient::text("hi")});
+    const auto result = runner.run(a, "hello");
+    REQUIRE(result.ok());
+    CHECK(tracing::read_jsonl_file(dir.path() / (result.trace_id + ".jsonl")).spans.size() == 4);
+    REQUIRE(runner.flush(20s));
+    CHECK(receiver.spans().size() == 4);
+  }
 }
 
 TEST_CASE("traced by default with a slow collector: run() waits for its trace file and not for the collector",

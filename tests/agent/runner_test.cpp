@@ -491,3 +491,28 @@ TEST_CASE("runner: tool arguments are recorded as the JSON the model sent, in th
   CHECK(history[2]["parts"][0]["arguments"] == arguments);
   CHECK(str(chat2, agent::attr::input_messages).find(expected) != std::string::npos);
 }
+
+TEST_CASE("runner: tool arguments nested 10,000 levels deep are an error observation, not a crash", "[agent][runner]") {
+  // {"task": [[[[...]]]]}: 20 KB that used to overflow the stack of the content writer (and of
+  // every recursive walk after it), killing the process and its trace.
+  Harness h;
+  const std::string deep = R"({"task": )" + std::string(10'000, '[') + std::string(10'000, ']') + "}";
+  llm::ToolCall call{.id = "c1", .name = "add"};
+  llm::set_arguments_from_text(call, deep);
+  REQUIRE(call.raw_arguments);  // never parsed into a value that deep
+  auto model = std::make_shared<ScriptedLlmClient>(
+      std::vector{ScriptedLlmClient::tool_calls({call}), ScriptedLlmClient::text("recovered")});
+  auto result = h.runner.run(make_agent(model, {add_tool()}), "go");
+  REQUIRE(result.ok());
+  CHECK(result.output == "recovered");
+  const auto& observation = result.memory.action_steps().at(0)->observations.at(0);
+  CHECK(observation.error_kind == "invalid_arguments");
+  CHECK(observation.content.find("they nest deeper than 64 levels") != std::string::npos);
+  CHECK(model->requests().at(1).messages.back().content.find("nest deeper than 64 levels") != std::string::npos);
+
+  const SpanTree tree = h.tree();
+  require_well_formed(tree);
+  const auto& tool = tree.one("invoke_agent worker/step 1/execute_tool add");
+  CHECK(tool.status.code == StatusCode::error);
+  CHECK(str(tool, agent::attr::tool_call_arguments) == deep);  // recorded as sent
+}

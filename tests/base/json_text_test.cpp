@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "agentrace/tracing/json_text.hpp"
+#include "agentrace/base/json_text.hpp"
 
 namespace {
 
@@ -17,14 +17,14 @@ std::string reference(const std::string& text) {
 
 std::string written(const std::string& text) {
   std::string out = "prefix:";  // appends, never replaces
-  agentrace::tracing::append_json_string(out, text);
+  agentrace::base::append_json_string(out, text);
   REQUIRE(out.rfind("prefix:", 0) == 0);
   return out.substr(7);
 }
 
 }  // namespace
 
-TEST_CASE("append_json_string matches dump() with a special byte at every offset", "[json_text]") {
+TEST_CASE("append_json_string matches dump() with a special byte at every offset", "[base]") {
   const std::vector<std::string> specials = {
       "\"", "\\", "\n", "\r", "\t", "\b", "\f", std::string(1, '\0'), "\x01", "\x1f", "\x7f",
       "\xC3\xA9",          // é: well-formed, copied as it is
@@ -47,7 +47,7 @@ TEST_CASE("append_json_string matches dump() with a special byte at every offset
   }
 }
 
-TEST_CASE("append_json_string matches dump() on plain, boundary and mixed text", "[json_text]") {
+TEST_CASE("append_json_string matches dump() on plain, boundary and mixed text", "[base]") {
   // Bytes next to the special ones in value: ' ' (0x20) and '!' '#' ']' '[' '~' are plain.
   for (const std::string& text :
        {std::string(), std::string("a"), std::string(8, 'x'), std::string(64, ' '), std::string("!#$%&'()*+,-./"),

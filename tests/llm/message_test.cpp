@@ -5,7 +5,9 @@
 #include <set>
 
 #include "agentrace/llm/client.hpp"
+#include "agentrace/llm/anthropic.hpp"
 #include "agentrace/llm/message.hpp"
+#include "agentrace/llm/openai.hpp"
 
 using namespace agentrace::llm;
 using Catch::Matchers::Contains;
@@ -183,4 +185,46 @@ TEST_CASE("readers reject wrong types naming the field", "[llm]") {
   CHECK_THROWS_MATCHES((Json{{"usage", Usage{}}}.get<ChatResponse>()), OutOfRange, WhatContains({"message"}));
   CHECK_THROWS_MATCHES((Json{{"message", Message::assistant("x")}, {"model", 7}}.get<ChatResponse>()), TypeError,
                        WhatContains({"'model'"}));
+}
+
+TEST_CASE("tool arguments nested 10,000 levels are kept raw by every reader, never parsed", "[llm]") {
+  // The Runner reports raw arguments to the model; a value this deep would overflow the stack of
+  // whatever walked it next (a copy, the validator, the content writer).
+  const std::string deep = std::string(10'000, '[') + std::string(10'000, ']');
+  const std::string arguments = R"({"task":)" + deep + "}";  // compact, as json_text writes it
+
+  SECTION("OpenAI-compatible: arguments as a string") {
+    const Json body = {{"id", "x"},
+                       {"model", "m"},
+                       {"choices", Json::array({{{"index", 0},
+                                                 {"finish_reason", "tool_calls"},
+                                                 {"message",
+                                                  {{"role", "assistant"},
+                                                   {"content", nullptr},
+                                                   {"tool_calls", Json::array({{{"id", "c1"},
+                                                                                {"type", "function"},
+                                                                                {"function", {{"name", "t"}, {"arguments", arguments}}}}})}}}}})}};
+    const auto response = agentrace::llm::parse_openai_response(body.dump());
+    const auto& call = response.message.tool_calls.at(0);
+    CHECK(call.arguments.is_null());
+    CHECK(call.raw_arguments == arguments);
+    CHECK(agentrace::llm::raw_arguments_problem(*call.raw_arguments) == "they nest deeper than 64 levels");
+  }
+  SECTION("Anthropic: input as a parsed object") {
+    const std::string body = R"({"id": "x", "model": "m", "type": "message", "role": "assistant", "stop_reason": "tool_use",
+      "content": [{"type": "tool_use", "id": "c1", "name": "t", "input": )" + arguments + "}]}";
+    const auto response = agentrace::llm::parse_anthropic_response(body);
+    const auto& call = response.message.tool_calls.at(0);
+    CHECK(call.arguments.is_null());
+    CHECK(call.raw_arguments == arguments);  // written back as text without recursion
+  }
+  SECTION("the project's wire format: a cassette or a script") {
+    agentrace::llm::ToolCall call;
+    const Json wire = {{"id", "c1"}, {"name", "t"}, {"arguments", arguments}};
+    agentrace::llm::from_json(wire, call);
+    CHECK(call.raw_arguments == arguments);
+  }
+  SECTION("arguments that merely are not JSON say so") {
+    CHECK(agentrace::llm::raw_arguments_problem("{\"a\": 1,") == "not valid JSON");
+  }
 }

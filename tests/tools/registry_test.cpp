@@ -373,3 +373,22 @@ TEST_CASE("registry: check and invoke may run on several threads at once", "[too
   for (auto& thread : threads) thread.join();
   CHECK(failures == 0);
 }
+
+TEST_CASE("registry: arguments nested deeper than 64 levels are refused before anything walks them", "[tools]") {
+  // Arguments built in code, or handed to a tool run directly, have not passed a model reader's
+  // depth check; the schema validator and the number normaliser below recurse once per level.
+  Json deep = Json::array();
+  for (int i = 0; i < 10'000; ++i) {  // moved, never copied: a copy recurses too
+    Json outer = Json::array();
+    outer.push_back(std::move(deep));
+    deep = std::move(outer);
+  }
+  Json arguments = Json::object();
+  arguments["value"] = std::move(deep);
+  ToolRegistry registry;
+  registry.add(schema_tool("echo", {{"type", "object"}}));
+  const auto problem = registry.check("echo", arguments);
+  REQUIRE(problem);
+  CHECK(problem->error_kind == ToolErrorKind::invalid_arguments);
+  CHECK_THAT(problem->content.get<std::string>(), Contains("nest deeper than 64 levels"));
+}

@@ -7,6 +7,8 @@
 // schemas are only read, and each check builds its own valijson::Validator).
 #include "agentrace/tools/registry.hpp"
 
+#include "agentrace/base/json_depth.hpp"
+
 #include <cxxabi.h>
 
 #include <algorithm>
@@ -637,6 +639,12 @@ std::optional<ToolResult> ToolRegistry::check(std::string_view name, const Json&
   auto prefix = [&] { return "invalid arguments for tool '" + std::string(name) + "': "; };
   if (!arguments.is_object()) {
     return ToolResult::error(prefix() + "the arguments must be a JSON object, got " + detail::describe_json_value(arguments),
+                             ToolErrorKind::invalid_arguments);
+  }
+  // Arguments built in code (or a tool run directly) have not passed a model reader's depth
+  // check; everything below walks them recursively.
+  if (base::json_depth(arguments) > base::max_json_depth) {
+    return ToolResult::error(prefix() + "they nest deeper than " + std::to_string(base::max_json_depth) + " levels",
                              ToolErrorKind::invalid_arguments);
   }
   // The common case first: valid arguments, checked without collecting errors (valijson stops at

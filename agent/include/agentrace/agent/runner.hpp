@@ -173,8 +173,17 @@ class Runner {
 
   // Blocking: runs the agent on a private io_context in this thread.
   RunResult run(const Agent& agent, std::string task, RunConfig config = {});
-  // On the caller's executor; many runs may share one io_context (and its threads).
-  asio::awaitable<RunResult> run_async(const Agent& agent, std::string task, RunConfig config = {});
+  // On the caller's executor; many runs may share one io_context (and its threads). Not a
+  // coroutine itself: it copies the agent, the task and the config before returning the run's
+  // awaitable, so `co_await runner.run_async(agent, task)` is safe with any task (a local string,
+  // a temporary, a literal) and the arguments may die before the awaitable is awaited.
+  // Parameters are references because GCC 12 destroys a by-value argument (or a defaulted `= {}`
+  // one) of a call inside a co_await expression twice. The same bug hits a braced temporary
+  // written in the co_await expression itself (`co_await run_async(a, t, RunConfig{...})`):
+  // name the RunConfig in a variable first (docs/agents.md).
+  asio::awaitable<RunResult> run_async(const Agent& agent, std::string_view task);
+  asio::awaitable<RunResult> run_async(const Agent& agent, std::string_view task, const RunConfig& config);
+  asio::awaitable<RunResult> run_async(const Agent& agent, std::string_view task, RunConfig&& config);
 
   [[nodiscard]] const tracing::Tracer& tracer() const noexcept;
   // Waits until every span of finished runs has been exported (default tracing: written).

@@ -1,14 +1,43 @@
-// JSON text for writers that append straight into a std::string with no document tree in between:
-// the trace file formats (OTLP/JSON, Jaeger, Chrome trace) and the Runner's gen_ai.*.messages.
+// JSON text written straight into a std::string, with no document tree in between: the trace
+// file formats (OTLP/JSON, Jaeger, Chrome trace), the Runner's gen_ai.*.messages and tool
+// arguments. Also the UTF-8 checks those writers need (model output is not guaranteed UTF-8).
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
-namespace agentrace::tracing {
+#include <nlohmann/json_fwd.hpp>
+
+namespace agentrace::base {
 
 // Appends `text` as a quoted JSON string. Model output is not guaranteed UTF-8: ill-formed bytes
 // become U+FFFD rather than invalid JSON; control characters are escaped (\n, \t, \u001f, ...).
 void append_json_string(std::string& out, std::string_view text);
 
-}  // namespace agentrace::tracing
+// Appends `value` as compact JSON, as value.dump() writes it (keys in order, ill-formed UTF-8
+// replaced, a double always with a fraction or exponent, NaN and infinities as null), without
+// the serializer dump() sets up per call, and without recursion: a value that nests 10,000
+// levels (a model's tool arguments can) is written like any other.
+void append_json(std::string& out, const nlohmann::json& value);
+[[nodiscard]] std::string json_text(const nlohmann::json& value);
+
+// The length of the well-formed UTF-8 sequence at p[0] (a byte >= 0x80) when `left` bytes are
+// readable, or 0 (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF).
+std::size_t utf8_sequence_length(const unsigned char* p, std::size_t left) noexcept;
+// Whether `text` is well-formed UTF-8 (ASCII is checked eight bytes at a time).
+bool utf8_valid(std::string_view text) noexcept;
+// Appends `text` with every ill-formed byte replaced by U+FFFD, as nlohmann's dump(replace) does.
+void append_utf8_sanitized(std::string& out, std::string_view text);
+
+void append_json_uint(std::string& out, std::uint64_t value);
+void append_json_int(std::string& out, std::int64_t value);
+// The shortest text that reads back as the same double. JSON has no NaN or infinity: those are
+// appended as the strings "NaN", "Infinity", "-Infinity" (the protobuf JSON mapping's spelling).
+void append_json_double(std::string& out, double value);
+// A quoted decimal: OTLP/JSON's spelling of 64-bit integers.
+void append_json_quoted_uint(std::string& out, std::uint64_t value);
+void append_json_quoted_int(std::string& out, std::int64_t value);
+
+}  // namespace agentrace::base

@@ -42,13 +42,14 @@ class AnthropicClient final : public LlmClient {
   [[nodiscard]] std::string provider() const override;
   [[nodiscard]] std::string default_model() const override;
   [[nodiscard]] std::optional<ServerAddress> server() const override;
-  asio::awaitable<ChatResponse> complete(const ChatRequest& request, CallOptions options) override;
 
   [[nodiscard]] Json request_body(const ChatRequest& request, bool stream) const;
 
  private:
   struct Impl;
   std::shared_ptr<Impl> impl_;
+
+  asio::awaitable<ChatResponse> do_complete(const ChatRequest& request, CallOptions options) override;
 };
 
 // A Messages API reply body as a ChatResponse (stop_reason becomes finish_reason unchanged:

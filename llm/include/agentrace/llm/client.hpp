@@ -86,10 +86,19 @@ class LlmClient {
   [[nodiscard]] virtual std::optional<ServerAddress> server() const { return std::nullopt; }
   // Throws LlmError. `request` is borrowed: the caller keeps it alive until the returned awaitable
   // completes (awaiting it at once does), so a long history is not copied per call or retry.
-  virtual asio::awaitable<ChatResponse> complete(const ChatRequest& request, CallOptions options) = 0;
+  // `options` is copied before this returns. Not a coroutine and not virtual: `co_await
+  // client.complete(request, options)` is safe with any options on GCC 12, which destroys a
+  // by-value argument of a call inside a co_await expression twice (see Runner::run_async).
+  asio::awaitable<ChatResponse> complete(const ChatRequest& request, const CallOptions& options = CallOptions()) {
+    return do_complete(request, CallOptions(options));
+  }
 
   // Blocking convenience: runs the call on a private io_context in this thread.
   ChatResponse complete_sync(ChatRequest request, CallOptions options = {});
+
+ protected:
+  // What a client implements: complete() forwards here with its own copy of the options.
+  virtual asio::awaitable<ChatResponse> do_complete(const ChatRequest& request, CallOptions options) = 0;
 };
 
 }  // namespace agentrace::llm

@@ -36,6 +36,18 @@ struct ToolCall {
   friend bool operator==(const ToolCall&, const ToolCall&) = default;
 };
 
+// Sets call.arguments from the JSON text a model sent. Text that is not JSON, or that nests
+// deeper than base::max_json_depth, leaves arguments null and the text in raw_arguments for the
+// Runner to report to the model: a value that deep would overflow the stack of whatever walks it
+// next (a copy, the schema validator, a writer).
+void set_arguments_from_text(ToolCall& call, std::string_view text);
+// The same for arguments that arrived parsed (Anthropic's tool_use input, a script or cassette
+// file): a value that nests too deep is kept as its JSON text in raw_arguments, never copied.
+void set_arguments_from_value(ToolCall& call, const Json& value);
+// Why raw_arguments could not be used, in words for the model: "they nest deeper than 64 levels"
+// or "not valid JSON".
+[[nodiscard]] std::string raw_arguments_problem(std::string_view raw);
+
 struct Message {
   Role role = Role::user;
   std::string content;

@@ -48,7 +48,6 @@ class OpenAiClient final : public LlmClient {
   [[nodiscard]] std::string provider() const override;
   [[nodiscard]] std::string default_model() const override;
   [[nodiscard]] std::optional<ServerAddress> server() const override;
-  asio::awaitable<ChatResponse> complete(const ChatRequest& request, CallOptions options) override;
 
   // The JSON body sent for `request` (documented shape; exposed for tests and debugging).
   [[nodiscard]] Json request_body(const ChatRequest& request, bool stream) const;
@@ -56,6 +55,8 @@ class OpenAiClient final : public LlmClient {
  private:
   struct Impl;
   std::shared_ptr<Impl> impl_;
+
+  asio::awaitable<ChatResponse> do_complete(const ChatRequest& request, CallOptions options) override;
 };
 
 // A chat.completion body as a ChatResponse. Throws LlmError(malformed_response) with an excerpt.

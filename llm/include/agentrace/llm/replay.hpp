@@ -32,7 +32,6 @@ class ReplayLlmClient final : public LlmClient {
 
   [[nodiscard]] std::string provider() const override { return "replay"; }
   [[nodiscard]] std::string default_model() const override { return model_; }
-  asio::awaitable<ChatResponse> complete(const ChatRequest& request, CallOptions options) override;
 
   [[nodiscard]] std::optional<RequestMismatch> first_mismatch() const;
   [[nodiscard]] std::size_t calls() const;     // made so far
@@ -45,6 +44,8 @@ class ReplayLlmClient final : public LlmClient {
   std::vector<RecordedCall> calls_;
   std::size_t next_ = 0;
   std::optional<RequestMismatch> mismatch_;
+
+  asio::awaitable<ChatResponse> do_complete(const ChatRequest& request, CallOptions options) override;
 };
 
 // Empty when the two requests ask the same (model, messages, tools, settings); otherwise a short

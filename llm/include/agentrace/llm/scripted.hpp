@@ -47,7 +47,6 @@ class ScriptedLlmClient final : public LlmClient {
 
   [[nodiscard]] std::string provider() const override { return "scripted"; }
   [[nodiscard]] std::string default_model() const override { return model_; }
-  asio::awaitable<ChatResponse> complete(const ChatRequest& request, CallOptions options) override;
 
   // What was asked, in call order (for assertions and for replay).
   [[nodiscard]] std::vector<ChatRequest> requests() const;
@@ -63,6 +62,8 @@ class ScriptedLlmClient final : public LlmClient {
   std::size_t next_ = 0;
   std::vector<ChatRequest> requests_;
   bool recording_ = true;
+
+  asio::awaitable<ChatResponse> do_complete(const ChatRequest& request, CallOptions options) override;
 };
 
 }  // namespace agentrace::llm

@@ -142,7 +142,11 @@ class HttpClient {
   // Sends the request and returns the response, whatever its status. Throws HttpError. A pooled
   // connection that the server had closed is replaced by a fresh one, once, when nothing of the
   // response had arrived on it (then the server cannot have answered the request).
-  asio::awaitable<HttpResponse> send(HttpRequest request, RequestOptions options = {});
+  // Not a coroutine: the request and options are copied (or moved) before this returns, so the
+  // arguments may die before the awaitable is awaited. Parameters are references because GCC 12
+  // destroys a by-value argument of a call inside a co_await expression twice.
+  asio::awaitable<HttpResponse> send(const HttpRequest& request, const RequestOptions& options = RequestOptions());
+  asio::awaitable<HttpResponse> send(HttpRequest&& request, const RequestOptions& options = RequestOptions());
 
   [[nodiscard]] const ClientOptions& options() const noexcept;
   [[nodiscard]] asio::any_io_executor get_executor() const noexcept;
