@@ -52,6 +52,22 @@ tools::ToolPtr multiply_tool() {
 }
 
 // A manager that delegates to a researcher and an analyst (each scripted), in one reply.
+// The default tracing (JSON Lines files, plus whatever OTEL_* asks for) into `dir`, quietly.
+agent::RunnerOptions default_tracing_into(const std::filesystem::path& dir) {
+  agent::RunnerOptions o;
+  o.default_tracing.trace_dir = dir;
+  o.log_trace_location = false;
+  return o;
+}
+
+// One agent that answers "hi" in one step: four spans.
+Agent solo_agent() {
+  Agent a;
+  a.name = "solo";
+  a.model = std::make_shared<ScriptedLlmClient>(std::vector{ScriptedLlmClient::text("hi")});
+  return a;
+}
+
 struct Team {
   Agent manager;
   std::shared_ptr<ScriptedLlmClient> manager_model, researcher_model, analyst_model;
@@ -269,14 +285,8 @@ TEST_CASE("traced by default: an OTLP endpoint alone also exports over OTLP", "[
                                 : receiver.url();
     testing::ScopedEnv endpoint(variable, url.c_str());
     testing::TempDir dir;
-    agent::RunnerOptions o;
-    o.default_tracing.trace_dir = dir.path();
-    o.log_trace_location = false;
-    agent::Runner runner(o);
-    Agent a;
-    a.name = "solo";
-    a.model = std::make_shared<ScriptedLlmClient>(std::vector{ScriptedLlmClient::text("hi")});
-    const auto result = runner.run(a, "hello");
+    agent::Runner runner(default_tracing_into(dir.path()));
+    const auto result = runner.run(solo_agent(), "hello");
     REQUIRE(result.ok());
     CHECK(tracing::read_jsonl_file(dir.path() / (result.trace_id + ".jsonl")).spans.size() == 4);
     REQUIRE(runner.flush(20s));
@@ -295,15 +305,9 @@ TEST_CASE("traced by default with a slow collector: run() waits for its trace fi
   testing::ScopedEnv exporter("OTEL_TRACES_EXPORTER", "otlp");
   testing::ScopedEnv endpoint("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", receiver.url().c_str());
   testing::TempDir dir;
-  agent::RunnerOptions o;
-  o.default_tracing.trace_dir = dir.path();
-  o.log_trace_location = false;
-  agent::Runner runner(o);
-  Agent a;
-  a.name = "solo";
-  a.model = std::make_shared<ScriptedLlmClient>(std::vector{ScriptedLlmClient::text("hi")});
+  agent::Runner runner(default_tracing_into(dir.path()));
   const auto start = std::chrono::steady_clock::now();
-  const auto result = runner.run(a, "hello");
+  const auto result = runner.run(solo_agent(), "hello");
   const auto took = std::chrono::steady_clock::now() - start;
   REQUIRE(result.ok());
   CHECK(took < 2s);  // against the collector's 3 s: only a wait on the collector fails this
