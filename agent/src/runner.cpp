@@ -11,7 +11,6 @@
 
 #include "agentrace/agent/cassette.hpp"
 #include "agentrace/agent/conventions.hpp"
-#include "agentrace/otlp/otlp_exporter.hpp"
 #include "agentrace/tools/builtin.hpp"
 #include "agentrace/tools/registry.hpp"
 #include "agentrace/tracing/env.hpp"
@@ -121,14 +120,9 @@ struct Runner::Impl {
       std::vector<std::unique_ptr<tr::SpanProcessor>> processors;
       processors.push_back(tr::make_batch_processor(std::make_unique<tr::TraceDirectoryExporter>(options.default_tracing.trace_dir)));
       trace_files = processors.back().get();  // owned by default_provider from here on
-      // OTEL_TRACES_EXPORTER=otlp|console sends the same spans there too, on a batch worker of
-      // its own (jsonl and none: the files alone). With OTEL_TRACES_EXPORTER unset, an OTLP
-      // endpoint alone asks for OTLP, as in the OpenTelemetry SDKs, whose default exporter is
-      // otlp, and as backends' guides say. The files stay: view, list and replay read them.
-      const auto name = tr::env_string("OTEL_TRACES_EXPORTER");
-      const bool endpoint_set = tr::env_string("OTEL_EXPORTER_OTLP_ENDPOINT") || tr::env_string("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
-      if (name ? *name != "jsonl" && *name != "none" : endpoint_set) {
-        if (auto exporter = otlp::make_exporter_from_env()) processors.push_back(tr::make_batch_processor(std::move(exporter)));
+      // A collector (or the console) too, on a batch worker of its own; the files stay.
+      if (options.default_tracing.also_export) {
+        if (auto exporter = options.default_tracing.also_export()) processors.push_back(tr::make_batch_processor(std::move(exporter)));
       }
       default_provider = tr::TracerProvider::from_env(processors.size() == 1 ? std::move(processors.front())
                                                                                 : tr::make_multi_processor(std::move(processors)));

@@ -14,6 +14,7 @@
 
 #include "agentrace/agent/runner.hpp"
 #include "agentrace/llm/model_string.hpp"
+#include "agentrace/otlp/otlp_exporter.hpp"
 #include "agentrace/tracing/jsonl.hpp"
 #include "agentrace/tracing/propagation.hpp"
 #include "agentrace/tracing/render.hpp"
@@ -269,6 +270,7 @@ int run_demo(const DemoOptions& o) {
   agent::RunnerOptions options;
   options.default_tracing.enabled = true;
   options.default_tracing.trace_dir = trace_dir;
+  options.default_tracing.also_export = otlp::collector_exporter_from_env;  // OTEL_*: a collector too
   options.log_trace_location = false;
   options.cassettes.enabled = true;
   options.content.mode = o.content == "off" ? agent::ContentCapture::off

@@ -515,4 +515,14 @@ std::unique_ptr<tracing::SpanExporter> make_exporter_from_env() {
   return std::make_unique<OtlpHttpExporter>(OtlpExporterOptions::from_env());
 }
 
+std::unique_ptr<tracing::SpanExporter> collector_exporter_from_env() {
+  if (const auto name = tracing::env_string("OTEL_TRACES_EXPORTER")) {
+    if (lower(trim(*name)) == "jsonl" || lower(trim(*name)) == "none") return nullptr;  // the files already are jsonl
+    return make_exporter_from_env();
+  }
+  const bool endpoint_set =
+      tracing::env_string("OTEL_EXPORTER_OTLP_ENDPOINT") || tracing::env_string("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
+  return endpoint_set ? make_exporter_from_env() : nullptr;
+}
+
 }  // namespace agentrace::otlp

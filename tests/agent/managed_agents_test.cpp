@@ -10,6 +10,7 @@
 #include "agentrace/agent/runner.hpp"
 #include "agentrace/llm/scripted.hpp"
 #include "agentrace/memory/store.hpp"
+#include "agentrace/otlp/otlp_exporter.hpp"
 #include "agentrace/testkit/catch2.hpp"
 #include "agentrace/tools/builtin.hpp"
 #include "agentrace/tools/typed_tool.hpp"
@@ -52,10 +53,11 @@ tools::ToolPtr multiply_tool() {
 }
 
 // A manager that delegates to a researcher and an analyst (each scripted), in one reply.
-// The default tracing (JSON Lines files, plus whatever OTEL_* asks for) into `dir`, quietly.
+// The default tracing (JSON Lines files, plus the collector OTEL_* asks for) into `dir`, quietly.
 agent::RunnerOptions default_tracing_into(const std::filesystem::path& dir) {
   agent::RunnerOptions o;
   o.default_tracing.trace_dir = dir;
+  o.default_tracing.also_export = otlp::collector_exporter_from_env;
   o.log_trace_location = false;
   return o;
 }

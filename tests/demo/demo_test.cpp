@@ -10,6 +10,7 @@
 #include "agentrace/agent/inspect.hpp"
 #include "agentrace/agent/replay.hpp"
 #include "agentrace/agent/runner.hpp"
+#include "agentrace/otlp/otlp_exporter.hpp"
 #include "agentrace/testkit/catch2.hpp"
 #include "agentrace/tracing/jsonl.hpp"
 #include "demo_agents.hpp"
@@ -38,6 +39,7 @@ struct DemoRun {
     ag::RunnerOptions options;
     options.default_tracing.enabled = true;
     options.default_tracing.trace_dir = dir.path() / "traces";
+    options.default_tracing.also_export = agentrace::otlp::collector_exporter_from_env;  // as the demo command
     options.content.mode = ag::ContentCapture::full;
     options.cassettes.enabled = true;
     options.log_trace_location = false;

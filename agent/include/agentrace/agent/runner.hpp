@@ -31,6 +31,7 @@
 #include "agentrace/memory/run_memory.hpp"
 #include "agentrace/tools/tool.hpp"
 #include "agentrace/tracing/context.hpp"
+#include "agentrace/tracing/exporter.hpp"
 #include "agentrace/tracing/tracer.hpp"
 
 namespace agentrace::agent {
@@ -138,6 +139,11 @@ struct RunConfig {
 struct DefaultTracing {
   bool enabled = true;                                  // AGENTRACE_TRACES=off disables
   std::filesystem::path trace_dir = ".agentrace/traces";  // AGENTRACE_TRACE_DIR
+  // Where the same spans also go, on a batch worker of their own, while the files stay (view,
+  // list and replay read them): called once, when the Runner is made; null (or a null result):
+  // the files alone. `otlp::collector_exporter_from_env` is the one that reads OTEL_* (a
+  // collector, or the console); the Runner itself knows no exporter but the files.
+  std::function<std::unique_ptr<tracing::SpanExporter>()> also_export{};
   static DefaultTracing from_env();
 };
 

@@ -119,4 +119,13 @@ std::optional<PartialSuccess> parse_partial_success(Protocol protocol, std::stri
 // an unknown name warns and gives nullptr.
 std::unique_ptr<tracing::SpanExporter> make_exporter_from_env();
 
+// What a Runner's default tracing should also send its spans to, beside its trace files, as the
+// environment asks (for agent::DefaultTracing::also_export):
+//   OTEL_TRACES_EXPORTER=otlp or console: that exporter (make_exporter_from_env);
+//   OTEL_TRACES_EXPORTER unset, with OTEL_EXPORTER_OTLP_ENDPOINT or
+//   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT set: OTLP, as in the OpenTelemetry SDKs (whose default
+//   exporter is otlp) and as most backends' guides say;
+//   otherwise (jsonl, none, nothing set): nullptr, the files alone.
+std::unique_ptr<tracing::SpanExporter> collector_exporter_from_env();
+
 }  // namespace agentrace::otlp
