@@ -12,7 +12,7 @@
 #include <cstdio>
 #include <string>
 
-#include "agentrace/agent/conventions.hpp"
+#include "agentrace/schema/names.hpp"
 #include "agentrace/agent/runner.hpp"
 #include "agentrace/llm/model_string.hpp"
 #include "agentrace/llm/scripted.hpp"
@@ -63,7 +63,7 @@ int main(int argc, char** argv) {
     for (const tr::Attribute& a : span.attributes) {
       const std::string_view key = a.key;
       if (key.starts_with("gen_ai.provider") || key.starts_with("server.") || key.starts_with("gen_ai.usage") ||
-          key == "gen_ai.response.finish_reasons" || key == ag::attr::llm_attempts) {
+          key == "gen_ai.response.finish_reasons" || key == agentrace::schema::attr::llm_attempts) {
         std::printf(" %s=%s", a.key.c_str(), tr::to_display_string(a.value).c_str());
       }
     }

@@ -16,7 +16,7 @@
 #include <memory>
 #include <string>
 
-#include "agentrace/agent/conventions.hpp"
+#include "agentrace/schema/names.hpp"
 #include "agentrace/agent/runner.hpp"
 #include "agentrace/llm/scripted.hpp"
 #include "agentrace/tools/builtin.hpp"
@@ -49,10 +49,10 @@ class SpanLinePrinter final : public tr::SpanExporter {
       const auto status = tr::to_string(span->status.code);
       std::printf("  %-32s %10s  %.*s\n", span->name.c_str(), tr::format_duration(span->duration_ns()).c_str(),
                   static_cast<int>(status.size()), status.data());
-      if (const auto* n = tr::find_attribute_as<std::int64_t>(span->attributes, ag::attr::usage_input_tokens)) {
+      if (const auto* n = tr::find_attribute_as<std::int64_t>(span->attributes, agentrace::schema::attr::usage_input_tokens)) {
         totals_->input_tokens += *n;
       }
-      if (const auto* n = tr::find_attribute_as<std::int64_t>(span->attributes, ag::attr::usage_output_tokens)) {
+      if (const auto* n = tr::find_attribute_as<std::int64_t>(span->attributes, agentrace::schema::attr::usage_output_tokens)) {
         totals_->output_tokens += *n;
       }
       ++totals_->spans;

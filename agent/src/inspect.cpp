@@ -5,7 +5,6 @@
 #include <map>
 #include <unordered_map>
 
-#include "agentrace/agent/conventions.hpp"
 #include "agentrace/tracing/render.hpp"
 
 namespace agentrace::agent::inspect {
@@ -14,86 +13,26 @@ namespace {
 namespace tr = tracing;
 using tr::SpanData;
 
-// ---- reading attributes -------------------------------------------------------------------
+// ---- reading spans (through the span schema) ---------------------------------------------
 
-std::string str(const SpanData& s, std::string_view key) {
-  const auto* v = s.attribute(key);
-  if (v == nullptr) return {};
-  if (const auto* p = std::get_if<std::string>(v)) return *p;
-  if (const auto* p = std::get_if<std::int64_t>(v)) return std::to_string(*p);
-  if (const auto* p = std::get_if<bool>(v)) return *p ? "true" : "false";
-  return {};
-}
-
-std::optional<std::int64_t> i64(const SpanData& s, std::string_view key) {
-  const auto* v = s.attribute(key);
-  if (v == nullptr) return std::nullopt;
-  if (const auto* p = std::get_if<std::int64_t>(v)) return *p;
-  if (const auto* p = std::get_if<double>(v)) return static_cast<std::int64_t>(*p);
-  return std::nullopt;
-}
-
-std::vector<std::string> strings(const SpanData& s, std::string_view key) {
-  const auto* v = s.attribute(key);
-  if (v == nullptr) return {};
-  if (const auto* p = std::get_if<std::vector<std::string>>(v)) return *p;
-  if (const auto* p = std::get_if<std::string>(v)) return {*p};
-  return {};
-}
-
-bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
-
-bool is_agent_span(const SpanData& s) {
-  return str(s, attr::operation_name) == "invoke_agent" || starts_with(s.name, "invoke_agent ");
-}
-bool is_step_span(const SpanData& s) { return s.attribute(attr::step_number) != nullptr || starts_with(s.name, "step "); }
-bool is_chat_span(const SpanData& s) { return str(s, attr::operation_name) == "chat" || starts_with(s.name, "chat "); }
-bool is_tool_span(const SpanData& s) {
-  return str(s, attr::operation_name) == "execute_tool" || starts_with(s.name, "execute_tool ");
-}
-bool is_memory_span(const SpanData& s) { return s.attribute(attr::memory_operation) != nullptr; }
+bool is_agent_span(const SpanData& s) { return schema::role_of(s) == schema::SpanRole::agent; }
+bool is_step_span(const SpanData& s) { return schema::role_of(s) == schema::SpanRole::step; }
+bool is_chat_span(const SpanData& s) { return schema::role_of(s) == schema::SpanRole::chat; }
+bool is_tool_span(const SpanData& s) { return schema::role_of(s) == schema::SpanRole::tool; }
+bool is_memory_span(const SpanData& s) { return schema::role_of(s) == schema::SpanRole::memory; }
 bool is_error(const SpanData& s) { return s.status.code == tr::StatusCode::error; }
-
-std::string after_prefix(const std::string& name, std::string_view prefix) {
-  return starts_with(name, prefix) ? name.substr(prefix.size()) : name;
-}
 
 MemoryOpView memory_view(const SpanData& s) {
   MemoryOpView m;
+  static_cast<schema::MemoryRecord&>(m) = schema::read_memory(s);
   m.span = &s;
-  m.operation = str(s, attr::memory_operation);
-  m.store = str(s, attr::memory_store);
-  m.key = str(s, attr::memory_key);
-  m.query = str(s, attr::memory_query);
-  if (const auto* v = s.attribute(attr::memory_hit); v != nullptr && std::holds_alternative<bool>(*v)) m.hit = std::get<bool>(*v);
-  m.result_count = i64(s, attr::memory_result_count);
-  m.is_error = is_error(s);
   return m;
 }
 
 ChatView chat_view(const SpanData& s) {
   ChatView c;
+  static_cast<schema::ChatRecord&>(c) = schema::read_chat(s);
   c.span = &s;
-  c.model = str(s, attr::request_model);
-  if (c.model.empty()) c.model = after_prefix(s.name, "chat ");
-  c.provider = str(s, attr::provider_name);
-  c.input_messages = str(s, attr::input_messages);
-  c.output_messages = str(s, attr::output_messages);
-  c.output_text = str(s, attr::output_value);
-  c.finish_reasons = strings(s, attr::response_finish_reasons);
-  c.tokens = {i64(s, attr::usage_input_tokens).value_or(0), i64(s, attr::usage_output_tokens).value_or(0)};
-  c.attempts = i64(s, attr::llm_attempts).value_or(1);
-  c.is_error = is_error(s);
-  c.error = s.status.description;
-  for (const auto& e : s.events) {
-    if (e.name != "llm.attempt_failed") continue;
-    std::string line;
-    for (const auto& a : e.attributes) {
-      if (a.key == "attempt") line = "attempt " + std::to_string(std::get_if<std::int64_t>(&a.value) ? *std::get_if<std::int64_t>(&a.value) : 0) + line;
-      if (a.key == "message" && std::holds_alternative<std::string>(a.value)) line += ": " + std::get<std::string>(a.value);
-    }
-    c.failed_attempts.push_back(line);
-  }
   return c;
 }
 
@@ -168,18 +107,8 @@ class Builder {
 
   static AgentRunView run_header(const SpanData& s) {
     AgentRunView run;
+    static_cast<schema::AgentRecord&>(run) = schema::read_agent(s);
     run.span = &s;
-    run.agent = str(s, attr::agent_name);
-    if (run.agent.empty()) run.agent = after_prefix(s.name, "invoke_agent ");
-    run.depth = static_cast<int>(i64(s, attr::agent_depth).value_or(0));
-    run.status = str(s, attr::run_status);
-    if (run.status.empty() && s.ended()) run.status = is_error(s) ? "failed" : "completed";
-    run.error = s.status.description;
-    run.input = str(s, attr::input_value);
-    run.output = str(s, attr::output_value);
-    run.model = str(s, attr::request_model);
-    run.own = {i64(s, attr::own_input_tokens).value_or(0), i64(s, attr::own_output_tokens).value_or(0)};
-    run.total = {i64(s, attr::total_input_tokens).value_or(0), i64(s, attr::total_output_tokens).value_or(0)};
     return run;
   }
 
@@ -187,7 +116,7 @@ class Builder {
   void locate_parent(AgentRunView& run) const {
     int step = 0;
     for (const SpanData* p = parent_of(*run.span); p != nullptr; p = parent_of(*p)) {
-      if (is_step_span(*p) && step == 0) step = static_cast<int>(i64(*p, attr::step_number).value_or(0));
+      if (is_step_span(*p) && step == 0) step = schema::read_step(*p).number;
       if (is_agent_span(*p)) {
         run.parent_run = run_index_.at(p);
         run.parent_step = step;
@@ -212,45 +141,39 @@ class Builder {
     }
     for (const auto* s : steps) run.iterations.push_back(iteration(*s));
     // Traces from elsewhere may lack the run's token attributes: its steps' sum then.
-    if (run.span == nullptr || run.span->attribute(attr::own_input_tokens) == nullptr) {
+    if (!run.has_usage) {
       Tokens own;
       for (const auto& it : run.iterations) {
         own.input += it.own.input;
         own.output += it.own.output;
       }
       run.own = own;
-      if (run.span == nullptr || run.span->attribute(attr::total_input_tokens) == nullptr) run.total = own;
+      run.total = own;
     }
   }
 
   IterationView iteration(const SpanData& s) const {
     IterationView it;
+    static_cast<schema::StepRecord&>(it) = schema::read_step(s);
     it.span = &s;
-    it.number = static_cast<int>(i64(s, attr::step_number).value_or(0));
-    if (it.number == 0) it.number = std::atoi(after_prefix(s.name, "step ").c_str());
-    it.action = str(s, attr::step_action);
-    if (is_error(s)) it.error = s.status.description;
-    it.own = {i64(s, attr::own_input_tokens).value_or(0), i64(s, attr::own_output_tokens).value_or(0)};
-    it.total = {i64(s, attr::total_input_tokens).value_or(0), i64(s, attr::total_output_tokens).value_or(0)};
     for (const auto* c : children(s)) {
-      if (is_chat_span(*c)) {
-        it.chats.push_back(chat_view(*c));
-      } else if (c->name == "decide") {
-        DecisionView d;
-        d.options = strings(*c, attr::decision_options);
-        d.action = str(*c, attr::decision_action);
-        d.tool_calls = strings(*c, attr::decision_tool_calls);
-        d.error = str(*c, attr::decision_error);
-        if (it.error.empty() && !d.error.empty()) it.error = d.error;
-        it.decision = std::move(d);
-      } else if (is_tool_span(*c)) {
-        it.tools.push_back(tool_view(*c));
-      } else if (is_memory_span(*c)) {
-        it.memory.push_back(memory_view(*c));
+      switch (schema::role_of(*c)) {
+        case schema::SpanRole::chat: it.chats.push_back(chat_view(*c)); break;
+        case schema::SpanRole::decide: {
+          DecisionView d = schema::read_decision(*c);
+          if (it.error.empty() && !d.error.empty()) it.error = d.error;
+          it.decision = std::move(d);
+          break;
+        }
+        case schema::SpanRole::tool: it.tools.push_back(tool_view(*c)); break;
+        case schema::SpanRole::memory: it.memory.push_back(memory_view(*c)); break;
+        case schema::SpanRole::agent:
+        case schema::SpanRole::step:
+        case schema::SpanRole::other: break;
       }
     }
     // Traces from elsewhere may lack the step's own attributes: derive them from its children.
-    if (s.attribute(attr::own_input_tokens) == nullptr) {
+    if (!it.has_usage) {
       for (const auto& c : it.chats) {
         it.own.input += c.tokens.input;
         it.own.output += c.tokens.output;
@@ -263,18 +186,8 @@ class Builder {
 
   ToolCallView tool_view(const SpanData& s) const {
     ToolCallView t;
+    static_cast<schema::ToolRecord&>(t) = schema::read_tool(s);
     t.span = &s;
-    t.name = str(s, attr::tool_name);
-    if (t.name.empty()) t.name = after_prefix(s.name, "execute_tool ");
-    t.call_id = str(s, attr::tool_call_id);
-    t.type = str(s, attr::tool_type);
-    t.arguments = str(s, attr::tool_call_arguments);
-    if (t.arguments.empty()) t.arguments = str(s, attr::input_value);
-    t.result = str(s, attr::tool_call_result);
-    if (t.result.empty()) t.result = str(s, attr::output_value);
-    t.is_error = is_error(s);
-    t.error_kind = str(s, attr::tool_error_kind);
-    if (t.is_error && t.result.empty()) t.result = s.status.description;
     // Managed agents and memory operations anywhere below the call (a tool's own spans may sit
     // between), but not below a managed agent: those belong to that agent's run.
     std::vector<const SpanData*> stack(children(s).rbegin(), children(s).rend());
@@ -302,8 +215,9 @@ class Builder {
       if (is_error(*s)) ++t.errors;
       if (is_chat_span(*s)) {
         ++t.model_calls;
-        t.total.input += i64(*s, attr::usage_input_tokens).value_or(0);
-        t.total.output += i64(*s, attr::usage_output_tokens).value_or(0);
+        const Tokens tokens = schema::read_chat_tokens(*s);
+        t.total.input += tokens.input;
+        t.total.output += tokens.output;
       }
       if (is_tool_span(*s)) ++t.tool_calls;
       if (is_memory_span(*s)) ++t.memory_operations;

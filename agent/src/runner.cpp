@@ -10,12 +10,11 @@
 #include <thread>
 
 #include "agentrace/agent/cassette.hpp"
-#include "agentrace/agent/conventions.hpp"
 #include "agentrace/tools/builtin.hpp"
 #include "agentrace/tools/registry.hpp"
 #include "agentrace/tracing/env.hpp"
 #include "agentrace/tracing/jsonl.hpp"
-#include "content_json.hpp"
+#include "agentrace/schema/writers.hpp"
 #include "traced_store.hpp"
 #include "waiter.hpp"
 
@@ -63,25 +62,6 @@ std::string agent_id(const Agent& agent) {
 
 std::string random_conversation_id() {
   return tr::TraceId::random().hex();
-}
-
-void set_usage(tr::Span& span, const llm::Usage& own, const llm::Usage& total) {
-  span.set_attribute(attr::own_input_tokens, own.input_tokens)
-      .set_attribute(attr::own_output_tokens, own.output_tokens)
-      .set_attribute(attr::total_input_tokens, total.input_tokens)
-      .set_attribute(attr::total_output_tokens, total.output_tokens);
-}
-
-std::string exception_type_for(tools::ToolErrorKind kind) {
-  switch (kind) {
-    case tools::ToolErrorKind::unknown_tool:
-    case tools::ToolErrorKind::invalid_arguments: return "agentrace.ToolCallError";
-    case tools::ToolErrorKind::timeout: return "agentrace.ToolTimeoutError";
-    case tools::ToolErrorKind::cancelled: return "agentrace.ToolCancelledError";
-    case tools::ToolErrorKind::execution:
-    case tools::ToolErrorKind::none: break;
-  }
-  return "agentrace.ToolExecutionError";
 }
 
 // One call's outcome, shared with whatever computes it off the run's coroutine (a pool thread,
@@ -234,7 +214,7 @@ struct Runner::Impl {
                                                           tr::Span& step_span, int step, RunScope& scope,
                                                           std::stop_token stop, Clock::time_point deadline,
                                                           RunStatus& failure, std::string& error,
-                                                          detail::GrowingMessagesJson* input_json = nullptr);
+                                                          schema::MessagesJson* input_json = nullptr);
 
   asio::awaitable<llm::ChatResponse> call_model(const Agent& agent, const llm::ChatRequest& request, llm::CallOptions options,
                                                 std::stop_token stop, Clock::time_point deadline);
@@ -291,33 +271,9 @@ asio::awaitable<std::optional<llm::ChatResponse>> Runner::Impl::think(const Agen
                                                                       tr::Span& step_span, int step, RunScope& scope,
                                                                       std::stop_token stop, Clock::time_point deadline,
                                                                       RunStatus& failure, std::string& error,
-                                                                      detail::GrowingMessagesJson* input_json) {
+                                                                      schema::MessagesJson* input_json) {
   const RunConfig& config = *scope.config;
-  tr::Span span = tracer.start_span("chat " + request.model, {.parent = step_span, .kind = tr::SpanKind::client});
-  if (span.is_recording()) {
-    span.set_attribute(attr::operation_name, "chat")
-        .set_attribute(attr::provider_name, agent.model->provider())
-        .set_attribute(attr::request_model, request.model)
-        .set_attribute(attr::span_kind, span_kind::llm)
-        .set_attribute(attr::llm_model_name, request.model)
-        .set_attribute(attr::llm_provider, agent.model->provider());
-    if (request.temperature) span.set_attribute(attr::request_temperature, *request.temperature);
-    if (request.max_tokens) span.set_attribute(attr::request_max_tokens, *request.max_tokens);
-    if (request.seed) span.set_attribute(attr::request_seed, *request.seed);
-    if (!request.stop.empty()) span.set_attribute(attr::request_stop_sequences, request.stop);
-    if (auto server = agent.model->server()) {
-      span.set_attribute(attr::server_address, server->address).set_attribute(attr::server_port, server->port);
-    }
-    if (options.content.mode != ContentCapture::off) {
-      // The history under both conventions' names. A growing request's JSON is kept between
-      // calls (input_json), a one-off request's (planning) written whole.
-      std::string whole;
-      const std::string& messages = input_json != nullptr ? input_json->update(request.messages)
-                                                          : (whole = detail::messages_json(request.messages));
-      options.content.record(span, {attr::input_messages, attr::input_value}, messages);
-      span.set_attribute(attr::input_mime_type, "application/json");
-    }
-  }
+  tr::Span span = schema::start_chat_span(tracer, step_span, request, *agent.model, options.content, input_json);
   if (config.hooks.on_llm_start) {
     if (auto action = config.hooks.on_llm_start(agent, request); action.stop) {
       error = "stopped by on_llm_start hook: " + action.reason;
@@ -347,22 +303,7 @@ asio::awaitable<std::optional<llm::ChatResponse>> Runner::Impl::think(const Agen
     try {
       llm::ChatResponse response = co_await call_model(agent, request, std::move(call_options), stop, deadline);
       if (scope.recording) scope.recording->add(agent, step, request, &response, nullptr);
-      span.set_attribute(attr::llm_attempts, attempt)
-          .set_attribute(attr::response_model, response.model)
-          .set_attribute(attr::usage_input_tokens, response.usage.input_tokens)
-          .set_attribute(attr::usage_output_tokens, response.usage.output_tokens)
-          .set_attribute(attr::llm_token_prompt, response.usage.input_tokens)
-          .set_attribute(attr::llm_token_completion, response.usage.output_tokens)
-          .set_attribute(attr::llm_token_total, response.usage.total_tokens)
-          .set_attribute(attr::response_finish_reasons, std::vector<std::string>{response.finish_reason});
-      if (response.usage.cached_input_tokens != 0) {
-        span.set_attribute(attr::usage_cache_read_input_tokens, response.usage.cached_input_tokens);
-      }
-      if (!response.id.empty()) span.set_attribute(attr::response_id, response.id);
-      if (span.is_recording() && options.content.mode != ContentCapture::off) {
-        options.content.record(span, {attr::output_messages}, detail::message_json(response.message));
-        options.content.record(span, {attr::output_value}, response.message.content);
-      }
+      schema::record_chat_response(span, response, attempt, options.content);
       if (config.hooks.on_llm_end) {
         if (auto action = config.hooks.on_llm_end(agent, response); action.stop) {
           error = "stopped by on_llm_end hook: " + action.reason;
@@ -373,17 +314,11 @@ asio::awaitable<std::optional<llm::ChatResponse>> Runner::Impl::think(const Agen
       co_return response;
     } catch (const llm::LlmError& e) {
       if (scope.recording && e.kind() != llm::LlmErrorKind::cancelled) scope.recording->add(agent, step, request, nullptr, &e);
-      span.add_event("llm.attempt_failed", {{"attempt", attempt},
-                                            {"error.type", std::string(llm::to_string(e.kind()))},
-                                            {"http.response.status_code", e.http_status()},
-                                            {"message", e.what()}});
+      schema::record_chat_attempt_failed(span, attempt, e);
       const bool cancelled = e.kind() == llm::LlmErrorKind::cancelled;
       const bool timed_out = e.kind() == llm::LlmErrorKind::timeout && Clock::now() >= deadline;
       if (cancelled || timed_out || !e.retryable() || attempt >= retry.max_attempts) {
-        span.set_attribute(attr::llm_attempts, attempt)
-            .set_attribute(attr::error_type, std::string(llm::to_string(e.kind())))
-            .record_exception("agentrace.LlmError." + std::string(llm::to_string(e.kind())), e.what())
-            .set_status(tr::StatusCode::error, e.what());
+        schema::record_chat_failed(span, attempt, e);
         failure = cancelled ? RunStatus::cancelled : timed_out ? RunStatus::timed_out : RunStatus::failed;
         error = "model call failed after " + std::to_string(attempt) + " attempt(s): " + e.what();
         co_return std::nullopt;
@@ -433,15 +368,7 @@ asio::awaitable<std::vector<memory::Observation>> Runner::Impl::act(
     o.error_kind = result.is_error ? std::string(tools::to_string(result.error_kind)) : std::string();
     o.duration_ns = elapsed_ns(started[i]);
     tr::Span& span = spans[i];
-    if (span.is_recording()) {
-      options.content.record(span, {attr::output_value, attr::tool_call_result}, o.content);
-      if (result.is_error) {
-        span.set_attribute(attr::tool_error_kind, o.error_kind)
-            .set_attribute(attr::error_type, exception_type_for(result.error_kind))
-            .record_exception(exception_type_for(result.error_kind), o.content)
-            .set_status(tr::StatusCode::error, o.content);
-      }
-    }
+    schema::record_tool_result(span, result, o.content, options.content);
     span.end();
     finished[i] = true;
     if (config.hooks.on_tool_end) {
@@ -463,20 +390,7 @@ asio::awaitable<std::vector<memory::Observation>> Runner::Impl::act(
     const tools::Tool* tool = registry->find(call.name);
     const bool is_agent = tool != nullptr && dynamic_cast<const ManagedAgentTool*>(tool) != nullptr;
     tr::Span& span = spans[i];
-    span = tracer.start_span("execute_tool " + call.name, {.parent = step_span});
-    if (span.is_recording()) {
-      span.set_attribute(attr::operation_name, "execute_tool")
-          .set_attribute(attr::tool_name, call.name)
-          .set_attribute(attr::tool_call_id, call.id)
-          .set_attribute(attr::tool_type, is_agent ? "agent" : "function")
-          .set_attribute(attr::span_kind, span_kind::tool)
-          .set_attribute(attr::oi_tool_name, call.name);
-      if (tool != nullptr) span.set_attribute(attr::tool_description, tool->description());
-      if (options.content.mode != ContentCapture::off) {
-        const std::string arguments = call.raw_arguments ? *call.raw_arguments : detail::json_text(call.arguments);
-        options.content.record(span, {attr::input_value, attr::tool_call_arguments}, arguments);
-      }
-    }
+    span = schema::start_tool_span(tracer, step_span, call, tool, is_agent, options.content);
     if (halted) {
       finish(i, tools::ToolResult::error("not run: " + *halted, tools::ToolErrorKind::cancelled));
       continue;
@@ -655,22 +569,19 @@ asio::awaitable<RunResult> Runner::Impl::run_agent(std::shared_ptr<RunScope> sco
   std::shared_ptr<memory::MemoryStore> store;
   if (agent.memory_store) store = std::make_shared<detail::TracedMemoryStore>(agent.memory_store, tracer, options.content);
 
-  tr::Span span = tracer.start_span("invoke_agent " + agent.name,
-                                    {.parent = parent.valid() ? tr::Parent(parent) : tr::Parent::none()});
-  if (span.is_recording()) {
-    span.set_attribute(attr::operation_name, "invoke_agent")
-        .set_attribute(attr::agent_name, agent.name)
-        .set_attribute(attr::agent_id, agent_id(agent))
-        .set_attribute(attr::conversation_id, scope->conversation_id)
-        .set_attribute(attr::provider_name, agent.model->provider())
-        .set_attribute(attr::request_model, agent.model_name.empty() ? agent.model->default_model() : agent.model_name)
-        .set_attribute(attr::span_kind, span_kind::agent)
-        .set_attribute(attr::oi_agent_name, agent.name)
-        .set_attribute(attr::agent_depth, depth);
-    if (!agent.description.empty()) span.set_attribute(attr::agent_description, agent.description);
-    options.content.record(span, {attr::input_value}, task);
-    if (!agent.instructions.empty()) options.content.record(span, {attr::system_instructions}, agent.instructions);
-  }
+  const std::string id = agent_id(agent);
+  const std::string model = agent.model_name.empty() ? agent.model->default_model() : agent.model_name;
+  const std::string provider = agent.model->provider();
+  tr::Span span = schema::start_agent_span(tracer, parent,
+                                           {.name = agent.name,
+                                            .id = id,
+                                            .description = agent.description,
+                                            .instructions = agent.instructions,
+                                            .provider = provider,
+                                            .model = model,
+                                            .conversation_id = scope->conversation_id,
+                                            .depth = depth},
+                                           task, options.content);
   if (span.context().valid()) result.trace_id = span.context().trace_id.hex();
 
   const int max_steps = depth == 0 && config.max_steps ? *config.max_steps : agent.max_steps;
@@ -684,7 +595,7 @@ asio::awaitable<RunResult> Runner::Impl::run_agent(std::shared_ptr<RunScope> sco
   request.temperature = agent.temperature;
   request.max_tokens = agent.max_tokens;
   std::size_t converted = 0;  // memory steps already in request.messages
-  detail::GrowingMessagesJson input_json;  // gen_ai.input.messages of `request`, grown with it
+  schema::MessagesJson input_json;  // gen_ai.input.messages of `request`, grown with it
 
   for (int n = 1;; ++n) {
     if (n > max_steps) {
@@ -713,8 +624,7 @@ asio::awaitable<RunResult> Runner::Impl::run_agent(std::shared_ptr<RunScope> sco
     memory::ActionStep step;
     step.number = n;
     step.start_unix_ns = tr::now_unix_ns();
-    tr::Span step_span = tracer.start_span("step " + std::to_string(n), {.parent = span});
-    step_span.set_attribute(attr::span_kind, span_kind::chain).set_attribute(attr::step_number, n);
+    tr::Span step_span = schema::start_step_span(tracer, span, n);
     llm::Usage step_managed;
 
     // Planning: a model call without tools, before step 1 and every planning_interval steps.
@@ -753,8 +663,7 @@ asio::awaitable<RunResult> Runner::Impl::run_agent(std::shared_ptr<RunScope> sco
       result.error = error;
       step.error = error;
       step.end_unix_ns = tr::now_unix_ns();
-      step_span.set_attribute(attr::step_action, "error").set_status(tr::StatusCode::error, error);
-      set_usage(step_span, step.usage, step.usage);
+      schema::end_step_span(step_span, "error", step.usage, step.usage, error);
       result.memory.add(std::move(step));
       break;
     }
@@ -766,34 +675,16 @@ asio::awaitable<RunResult> Runner::Impl::run_agent(std::shared_ptr<RunScope> sco
     // 2. decide
     std::optional<std::string> final_answer;
     {
-      tr::Span decide = tracer.start_span("decide", {.parent = step_span});
-      if (decide.is_recording()) decide.set_attribute(attr::span_kind, span_kind::chain).set_attribute(attr::decision_options, registry->names());
+      tr::Span decide = schema::start_decide_span(tracer, step_span, registry->names());
       const auto& calls = reply->message.tool_calls;
-      if (calls.empty()) {
-        if (reply->message.content.empty()) {
-          step.error = "the reply has neither text nor tool calls; answer with a tool call, or with text for the final answer";
-          decide.set_attribute(attr::decision_action, "malformed")
-              .set_attribute(attr::decision_error, *step.error)
-              .record_exception("agentrace.AgentParsingError", *step.error)
-              .set_status(tr::StatusCode::error, *step.error);
-        } else {
-          final_answer = reply->message.content;
-          decide.set_attribute(attr::decision_action, "final_answer");
-        }
+      if (!calls.empty()) {
+        schema::record_tool_calls(decide, calls);
+      } else if (!reply->message.content.empty()) {
+        final_answer = reply->message.content;
+        schema::record_final_answer(decide);
       } else {
-        std::vector<std::string> names;
-        for (const auto& c : calls) names.push_back(c.name);
-        decide.set_attribute(attr::decision_action, "tool_calls").set_attribute(attr::decision_tool_calls, names);
-        std::vector<std::string> bad;
-        for (const auto& c : calls) {
-          if (c.raw_arguments) bad.push_back(c.name);
-        }
-        if (!bad.empty()) {
-          std::string what = "arguments of ";
-          for (std::size_t i = 0; i < bad.size(); ++i) what += (i ? ", " : "") + bad[i];
-          what += " are not valid JSON or nest too deep";
-          decide.set_attribute(attr::decision_error, what);
-        }
+        step.error = "the reply has neither text nor tool calls; answer with a tool call, or with text for the final answer";
+        schema::record_malformed_reply(decide, *step.error);
       }
     }
 
@@ -817,10 +708,8 @@ asio::awaitable<RunResult> Runner::Impl::run_agent(std::shared_ptr<RunScope> sco
     // 4. observe
     step.end_unix_ns = tr::now_unix_ns();
     if (final_answer) step.final_answer = final_answer;
-    step_span.set_attribute(attr::step_action, final_answer ? "final_answer"
-                                               : step.error  ? "error"
-                                                             : "tool_calls");
-    set_usage(step_span, step.usage, step.usage + step_managed);
+    schema::end_step_span(step_span, final_answer ? "final_answer" : step.error ? "error" : "tool_calls", step.usage,
+                          step.usage + step_managed);
     const bool halted_now = result.status == RunStatus::cancelled && !result.error.empty();
     result.memory.add(std::move(step));
     const auto& added = std::get<memory::ActionStep>(result.memory.steps().back());  // the hook sees it in memory
@@ -844,15 +733,14 @@ asio::awaitable<RunResult> Runner::Impl::run_agent(std::shared_ptr<RunScope> sco
   result.total_usage = result.usage + managed_total;
   result.steps = static_cast<int>(result.memory.action_steps().size());
   result.duration = Clock::now() - started;
-  if (span.is_recording()) {
-    span.set_attribute(attr::run_status, to_string(result.status)).set_attribute(attr::run_steps, result.steps);
-    set_usage(span, result.usage, result.total_usage);
-    if (!result.output.empty()) options.content.record(span, {attr::output_value}, result.output);
-    if (result.status != RunStatus::completed) {
-      span.set_attribute(attr::error_type, "agentrace.Run." + std::string(to_string(result.status)))
-          .set_status(tr::StatusCode::error, result.error);
-    }
-  }
+  schema::end_agent_span(span,
+                         {.status = to_string(result.status),
+                          .steps = result.steps,
+                          .own = result.usage,
+                          .total = result.total_usage,
+                          .output = result.output,
+                          .error = result.error},
+                         options.content);
   co_return result;
 }
 

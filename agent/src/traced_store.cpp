@@ -1,17 +1,12 @@
 #include "traced_store.hpp"
 
-#include "agentrace/agent/conventions.hpp"
+#include "agentrace/schema/writers.hpp"
 
 namespace agentrace::agent::detail {
 
 template <typename F>
-auto TracedMemoryStore::traced(std::string_view operation, std::string_view oi_kind, F&& fn) const {
-  std::string name = "memory ";
-  name += operation;
-  tracing::Span span = tracer_.start_span(name);
-  span.set_attribute(attr::span_kind, oi_kind)
-      .set_attribute(attr::memory_operation, operation)
-      .set_attribute(attr::memory_store, inner_->kind());
+auto TracedMemoryStore::traced(std::string_view operation, bool retrieval, F&& fn) const {
+  tracing::Span span = schema::start_memory_span(tracer_, operation, inner_->kind(), retrieval);
   try {
     return fn(span);
   } catch (const std::exception& e) {
@@ -21,44 +16,46 @@ auto TracedMemoryStore::traced(std::string_view operation, std::string_view oi_k
 }
 
 void TracedMemoryStore::put(const std::string& key, const std::string& text, nlohmann::json metadata) {
-  traced("put", span_kind::chain, [&](tracing::Span& span) {
-    span.set_attribute(attr::memory_key, key);
-    content_.record(span, {attr::input_value}, text);
+  traced("put", /*retrieval=*/false, [&](tracing::Span& span) {
+    schema::record_memory_key(span, key);
+    schema::record_memory_text(span, text, content_);
     inner_->put(key, text, std::move(metadata));
   });
 }
 
 std::optional<memory::MemoryEntry> TracedMemoryStore::get(const std::string& key) const {
-  return traced("get", span_kind::retriever, [&](tracing::Span& span) {
-    span.set_attribute(attr::memory_key, key);
+  return traced("get", /*retrieval=*/true, [&](tracing::Span& span) {
+    schema::record_memory_key(span, key);
     auto entry = inner_->get(key);
-    span.set_attribute(attr::memory_hit, entry.has_value()).set_attribute(attr::memory_result_count, entry ? 1 : 0);
+    schema::record_memory_hit(span, entry.has_value());
+    schema::record_memory_result_count(span, entry ? 1 : 0);
     return entry;
   });
 }
 
 bool TracedMemoryStore::remove(const std::string& key) {
-  return traced("delete", span_kind::chain, [&](tracing::Span& span) {
-    span.set_attribute(attr::memory_key, key);
+  return traced("delete", /*retrieval=*/false, [&](tracing::Span& span) {
+    schema::record_memory_key(span, key);
     const bool removed = inner_->remove(key);
-    span.set_attribute(attr::memory_hit, removed);
+    schema::record_memory_hit(span, removed);
     return removed;
   });
 }
 
 std::vector<memory::MemoryEntry> TracedMemoryStore::list(std::size_t limit) const {
-  return traced("list", span_kind::retriever, [&](tracing::Span& span) {
+  return traced("list", /*retrieval=*/true, [&](tracing::Span& span) {
     auto entries = inner_->list(limit);
-    span.set_attribute(attr::memory_result_count, entries.size());
+    schema::record_memory_result_count(span, entries.size());
     return entries;
   });
 }
 
 std::vector<memory::SearchHit> TracedMemoryStore::search(const std::string& query, std::size_t limit) const {
-  return traced("search", span_kind::retriever, [&](tracing::Span& span) {
-    content_.record(span, {attr::memory_query}, query);
+  return traced("search", /*retrieval=*/true, [&](tracing::Span& span) {
+    schema::record_memory_query(span, query, content_);
     auto hits = inner_->search(query, limit);
-    span.set_attribute(attr::memory_result_count, hits.size()).set_attribute(attr::memory_hit, !hits.empty());
+    schema::record_memory_result_count(span, hits.size());
+    schema::record_memory_hit(span, !hits.empty());
     return hits;
   });
 }

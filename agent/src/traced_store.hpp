@@ -23,7 +23,7 @@ class TracedMemoryStore final : public memory::MemoryStore {
 
  private:
   template <typename F>
-  auto traced(std::string_view operation, std::string_view oi_kind, F&& fn) const;
+  auto traced(std::string_view operation, bool retrieval, F&& fn) const;
 
   std::shared_ptr<memory::MemoryStore> inner_;
   tracing::Tracer tracer_;

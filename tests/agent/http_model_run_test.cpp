@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "agentrace/agent/conventions.hpp"
+#include "agentrace/schema/names.hpp"
 #include "agentrace/agent/runner.hpp"
 #include "agentrace/llm/anthropic.hpp"
 #include "agentrace/llm/openai.hpp"
@@ -103,7 +103,7 @@ std::int64_t num(const tracing::SpanData& s, std::string_view key) {
 }
 
 std::vector<std::string> finish_reasons(const tracing::SpanData& s) {
-  const auto* v = tracing::find_attribute_as<std::vector<std::string>>(s.attributes, agent::attr::response_finish_reasons);
+  const auto* v = tracing::find_attribute_as<std::vector<std::string>>(s.attributes, schema::attr::response_finish_reasons);
   return v != nullptr ? *v : std::vector<std::string>{"<missing>"};
 }
 
@@ -142,23 +142,23 @@ void check_add_run(const agent::RunResult& result, const SpanTree& tree, const F
   const auto& chat2 = tree.one("invoke_agent worker/step 2/chat " + model);
   CHECK(chat1.kind == tracing::SpanKind::client);
   for (const auto* chat : {&chat1, &chat2}) {
-    CHECK(str(*chat, agent::attr::provider_name) == provider);
-    CHECK(str(*chat, agent::attr::request_model) == model);
-    CHECK(str(*chat, agent::attr::response_model) == (openai ? "gpt-fake-0125" : "claude-fake-20250101"));
-    CHECK(str(*chat, agent::attr::server_address) == "127.0.0.1");
-    CHECK(num(*chat, agent::attr::server_port) == fake.port());
-    CHECK(num(*chat, agent::attr::llm_attempts) == 1);
+    CHECK(str(*chat, schema::attr::provider_name) == provider);
+    CHECK(str(*chat, schema::attr::request_model) == model);
+    CHECK(str(*chat, schema::attr::response_model) == (openai ? "gpt-fake-0125" : "claude-fake-20250101"));
+    CHECK(str(*chat, schema::attr::server_address) == "127.0.0.1");
+    CHECK(num(*chat, schema::attr::server_port) == fake.port());
+    CHECK(num(*chat, schema::attr::llm_attempts) == 1);
     CHECK(chat->status.code == StatusCode::unset);
   }
-  CHECK(num(chat1, agent::attr::usage_input_tokens) == 30);
-  CHECK(num(chat1, agent::attr::usage_output_tokens) == 10);
-  CHECK(num(chat2, agent::attr::usage_input_tokens) == 50);
-  CHECK(num(chat2, agent::attr::usage_output_tokens) == 6);
-  CHECK(num(chat2, agent::attr::usage_cache_read_input_tokens) == 20);
+  CHECK(num(chat1, schema::attr::usage_input_tokens) == 30);
+  CHECK(num(chat1, schema::attr::usage_output_tokens) == 10);
+  CHECK(num(chat2, schema::attr::usage_input_tokens) == 50);
+  CHECK(num(chat2, schema::attr::usage_output_tokens) == 6);
+  CHECK(num(chat2, schema::attr::usage_cache_read_input_tokens) == 20);
   CHECK(finish_reasons(chat1) == std::vector<std::string>{openai ? "tool_calls" : "tool_use"});
   CHECK(finish_reasons(chat2) == std::vector<std::string>{openai ? "stop" : "end_turn"});
-  CHECK(str(chat1, agent::attr::response_id) == (openai ? "chatcmpl-step1" : "msg_step1"));
-  CHECK(str(chat2, agent::attr::response_id) == (openai ? "chatcmpl-step2" : "msg_step2"));
+  CHECK(str(chat1, schema::attr::response_id) == (openai ? "chatcmpl-step1" : "msg_step1"));
+  CHECK(str(chat2, schema::attr::response_id) == (openai ? "chatcmpl-step2" : "msg_step2"));
 
   // Each HTTP request names its chat span as the parent, and carries the run's baggage.
   const auto requests = fake.requests();
@@ -243,7 +243,7 @@ TEST_CASE("http model run: a 429 with Retry-After is retried and the run complet
   const SpanTree tree = h.tree();
   REQUIRE_THAT(tree, AllSpansEnded() && NoOrphans() && SingleTrace());
   const auto& chat = tree.one(std::string("invoke_agent worker/step 1/chat ") + (openai ? "gpt-fake" : "claude-fake"));
-  CHECK(num(chat, agent::attr::llm_attempts) == 2);
+  CHECK(num(chat, schema::attr::llm_attempts) == 2);
   REQUIRE(chat.events.size() == 1);
   CHECK(chat.events[0].name == "llm.attempt_failed");
   CHECK(*tracing::find_attribute_as<std::int64_t>(chat.events[0].attributes, "http.response.status_code") == 429);
@@ -271,8 +271,8 @@ TEST_CASE("http model run: a 400 is not retried and the run fails with a typed e
   const SpanTree tree = h.tree();
   REQUIRE_THAT(tree, AllSpansEnded() && NoOrphans() && SingleTrace());
   const auto& chat = tree.one("invoke_agent worker/step 1/chat gpt-fake");
-  CHECK(num(chat, agent::attr::llm_attempts) == 1);
-  CHECK(str(chat, agent::attr::error_type) == "bad_request");
+  CHECK(num(chat, schema::attr::llm_attempts) == 1);
+  CHECK(str(chat, schema::attr::error_type) == "bad_request");
   CHECK(chat.status.code == StatusCode::error);
   REQUIRE(chat.events.size() >= 1);
   CHECK(chat.events[0].name == "llm.attempt_failed");
@@ -314,6 +314,6 @@ TEST_CASE("http model run: streamed text reaches on_llm_text", "[agent][http_mod
   CHECK(fake.requests()[0].stream());
   const SpanTree tree = h.tree();
   const auto& chat = tree.one(std::string("invoke_agent worker/step 1/chat ") + (openai ? "gpt-fake" : "claude-fake"));
-  CHECK(num(chat, agent::attr::usage_input_tokens) == 20);
-  CHECK(num(chat, agent::attr::usage_output_tokens) == 4);
+  CHECK(num(chat, schema::attr::usage_input_tokens) == 20);
+  CHECK(num(chat, schema::attr::usage_output_tokens) == 4);
 }

@@ -6,7 +6,7 @@
 #include <set>
 #include <thread>
 
-#include "agentrace/agent/conventions.hpp"
+#include "agentrace/schema/names.hpp"
 #include "agentrace/agent/runner.hpp"
 #include "agentrace/llm/scripted.hpp"
 #include "agentrace/memory/store.hpp"
@@ -129,22 +129,22 @@ TEST_CASE("managed agents nest under the manager's execute_tool span, in one tra
   const SpanTree tree(t.spans());
   REQUIRE_THAT(tree, AllSpansEnded() && NoOrphans() && SingleTrace());
   const auto& r = tree.one("invoke_agent manager/step 1/execute_tool researcher/invoke_agent researcher");
-  CHECK(num(r, agent::attr::agent_depth) == 1);
+  CHECK(num(r, schema::attr::agent_depth) == 1);
   CHECK_THAT(tree, HasSpans("invoke_agent manager/step 1/execute_tool researcher/invoke_agent researcher/step 1/chat r-model", 1));
   CHECK_THAT(tree, HasSpans("invoke_agent manager/step 1/execute_tool analyst/invoke_agent analyst/step 1/execute_tool multiply", 1));
   CHECK_THAT(tree, HasSpans("invoke_agent manager/step 1/execute_tool analyst/invoke_agent analyst/step 2/chat a-model", 1));
   CHECK_THAT(tree, HasSpans("**/chat m-model", 2));
-  CHECK(*tracing::find_attribute_as<std::string>(tree.one("**/execute_tool analyst").attributes, agent::attr::tool_type) == "agent");
+  CHECK(*tracing::find_attribute_as<std::string>(tree.one("**/execute_tool analyst").attributes, schema::attr::tool_type) == "agent");
 
   // Subtree totals on agent and step spans; only chat spans carry gen_ai.usage.*, so a backend
   // summing those counts every token once.
   const auto& root = tree.one("invoke_agent manager");
-  CHECK(num(root, agent::attr::own_input_tokens) == 50);
-  CHECK(num(root, agent::attr::total_input_tokens) == 260);
-  CHECK(num(tree.one("invoke_agent manager/step 1"), agent::attr::total_input_tokens) == 20 + 100 + 110);
+  CHECK(num(root, schema::attr::own_input_tokens) == 50);
+  CHECK(num(root, schema::attr::total_input_tokens) == 260);
+  CHECK(num(tree.one("invoke_agent manager/step 1"), schema::attr::total_input_tokens) == 20 + 100 + 110);
   std::int64_t summed = 0;
   for (const auto& s : tree.spans()) {
-    if (const auto* v = tracing::find_attribute_as<std::int64_t>(s.attributes, agent::attr::usage_input_tokens)) summed += *v;
+    if (const auto* v = tracing::find_attribute_as<std::int64_t>(s.attributes, schema::attr::usage_input_tokens)) summed += *v;
   }
   CHECK(summed == 260);
   // In parallel the two managed runs overlap in time; one after the other they do not.
@@ -232,11 +232,11 @@ TEST_CASE("memory store operations are memory spans under the tool that made the
   const SpanTree tree(t.spans());
   REQUIRE_THAT(tree, AllSpansEnded() && NoOrphans() && SingleTrace());
   const auto& put = tree.one("invoke_agent rememberer/step 1/execute_tool remember/memory put");
-  CHECK(*tracing::find_attribute_as<std::string>(put.attributes, agent::attr::memory_store) == "in_memory");
-  CHECK(*tracing::find_attribute_as<std::string>(put.attributes, agent::attr::memory_key) == "gdp");
+  CHECK(*tracing::find_attribute_as<std::string>(put.attributes, schema::attr::memory_store) == "in_memory");
+  CHECK(*tracing::find_attribute_as<std::string>(put.attributes, schema::attr::memory_key) == "gdp");
   const auto& search = tree.one("invoke_agent rememberer/step 2/execute_tool recall/memory search");
-  CHECK(num(search, agent::attr::memory_result_count) == 1);
-  CHECK(*tracing::find_attribute_as<bool>(search.attributes, agent::attr::memory_hit));
+  CHECK(num(search, schema::attr::memory_result_count) == 1);
+  CHECK(*tracing::find_attribute_as<bool>(search.attributes, schema::attr::memory_hit));
 }
 
 TEST_CASE("traced by default: a run writes its trace as JSONL named by its trace id", "[agent][default-tracing]") {
@@ -331,10 +331,10 @@ TEST_CASE("content policy: off records no content, truncated cuts with a marker"
     a.model = std::make_shared<ScriptedLlmClient>(std::vector{ScriptedLlmClient::text("short")});
     REQUIRE(runner.run(a, long_task).ok());
     const SpanTree tree(t.spans());
-    const auto* input = tracing::find_attribute_as<std::string>(tree.one("invoke_agent p").attributes, agent::attr::input_value);
+    const auto* input = tracing::find_attribute_as<std::string>(tree.one("invoke_agent p").attributes, schema::attr::input_value);
     if (mode == agent::ContentCapture::off) {
       CHECK(input == nullptr);
-      CHECK(tracing::find_attribute(tree.one("**/chat scripted").attributes, agent::attr::input_messages) == nullptr);
+      CHECK(tracing::find_attribute(tree.one("**/chat scripted").attributes, schema::attr::input_messages) == nullptr);
     } else {
       REQUIRE(input != nullptr);
       CHECK(*input == "xxxxxxxxxx...[truncated 90 bytes]");
@@ -404,9 +404,9 @@ TEST_CASE("content: every chat span records its own request's whole history, pla
   REQUIRE(requests.size() == 5);
   for (std::size_t i = 0; i < chats.size(); ++i) {
     INFO("chat call " << i);
-    const auto* recorded = tracing::find_attribute_as<std::string>(chats[i].attributes, agent::attr::input_messages);
+    const auto* recorded = tracing::find_attribute_as<std::string>(chats[i].attributes, schema::attr::input_messages);
     REQUIRE(recorded != nullptr);
-    CHECK(*tracing::find_attribute_as<std::string>(chats[i].attributes, agent::attr::input_value) == *recorded);
+    CHECK(*tracing::find_attribute_as<std::string>(chats[i].attributes, schema::attr::input_value) == *recorded);
     const auto history = nlohmann::json::parse(*recorded);
     const auto& sent = requests[i].messages;
     REQUIRE(history.size() == sent.size());

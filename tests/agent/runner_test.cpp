@@ -4,7 +4,7 @@
 #include <atomic>
 #include <thread>
 
-#include "agentrace/agent/conventions.hpp"
+#include "agentrace/schema/names.hpp"
 #include "agentrace/agent/runner.hpp"
 #include "agentrace/llm/scripted.hpp"
 #include "agentrace/testkit/catch2.hpp"
@@ -100,28 +100,28 @@ TEST_CASE("runner: a text reply is the final answer", "[agent][runner]") {
   CHECK(tree.size() == 4);
   const auto& root = tree.one("invoke_agent worker");
   CHECK(result.trace_id == root.trace_id.hex());
-  CHECK(str(root, agent::attr::operation_name) == "invoke_agent");
-  CHECK(str(root, agent::attr::agent_name) == "worker");
-  CHECK(str(root, agent::attr::span_kind) == "AGENT");
-  CHECK(str(root, agent::attr::input_value) == "What is six times seven?");
-  CHECK(str(root, agent::attr::output_value) == "42");
-  CHECK(str(root, agent::attr::run_status) == "completed");
-  CHECK(num(root, agent::attr::total_input_tokens) == 10);
-  CHECK(root.attribute(agent::attr::usage_input_tokens) == nullptr);  // only chat spans: no double count
+  CHECK(str(root, schema::attr::operation_name) == "invoke_agent");
+  CHECK(str(root, schema::attr::agent_name) == "worker");
+  CHECK(str(root, schema::attr::span_kind) == "AGENT");
+  CHECK(str(root, schema::attr::input_value) == "What is six times seven?");
+  CHECK(str(root, schema::attr::output_value) == "42");
+  CHECK(str(root, schema::attr::run_status) == "completed");
+  CHECK(num(root, schema::attr::total_input_tokens) == 10);
+  CHECK(root.attribute(schema::attr::usage_input_tokens) == nullptr);  // only chat spans: no double count
   const auto& step = tree.one("invoke_agent worker/step 1");
-  CHECK(num(step, agent::attr::step_number) == 1);
-  CHECK(str(step, agent::attr::step_action) == "final_answer");
+  CHECK(num(step, schema::attr::step_number) == 1);
+  CHECK(str(step, schema::attr::step_action) == "final_answer");
   const auto& chat = tree.one("invoke_agent worker/step 1/chat test-model");
   CHECK(chat.kind == tracing::SpanKind::client);
-  CHECK(str(chat, agent::attr::provider_name) == "scripted");
-  CHECK(str(chat, agent::attr::span_kind) == "LLM");
-  CHECK(num(chat, agent::attr::usage_input_tokens) == 10);
-  CHECK(num(chat, agent::attr::usage_output_tokens) == 2);
-  CHECK(*tracing::find_attribute_as<std::vector<std::string>>(chat.attributes, agent::attr::response_finish_reasons) ==
+  CHECK(str(chat, schema::attr::provider_name) == "scripted");
+  CHECK(str(chat, schema::attr::span_kind) == "LLM");
+  CHECK(num(chat, schema::attr::usage_input_tokens) == 10);
+  CHECK(num(chat, schema::attr::usage_output_tokens) == 2);
+  CHECK(*tracing::find_attribute_as<std::vector<std::string>>(chat.attributes, schema::attr::response_finish_reasons) ==
         std::vector<std::string>{"stop"});
-  CHECK(str(chat, agent::attr::input_messages).find("What is six times seven?") != std::string::npos);
+  CHECK(str(chat, schema::attr::input_messages).find("What is six times seven?") != std::string::npos);
   const auto& decide = tree.one("invoke_agent worker/step 1/decide");
-  CHECK(str(decide, agent::attr::decision_action) == "final_answer");
+  CHECK(str(decide, schema::attr::decision_action) == "final_answer");
   CHECK(root.status.code == StatusCode::unset);
 }
 
@@ -151,14 +151,14 @@ TEST_CASE("runner: one tool call, then the answer", "[agent][runner]") {
   const SpanTree tree = h.tree();
   require_well_formed(tree);
   const auto& tool = tree.one("invoke_agent worker/step 1/execute_tool add");
-  CHECK(str(tool, agent::attr::tool_name) == "add");
-  CHECK(str(tool, agent::attr::tool_call_id) == "c1");
-  CHECK(str(tool, agent::attr::span_kind) == "TOOL");
-  CHECK(str(tool, agent::attr::output_value) == "5");
-  CHECK(str(tool, agent::attr::input_value) == R"({"a":2,"b":3})");
+  CHECK(str(tool, schema::attr::tool_name) == "add");
+  CHECK(str(tool, schema::attr::tool_call_id) == "c1");
+  CHECK(str(tool, schema::attr::span_kind) == "TOOL");
+  CHECK(str(tool, schema::attr::output_value) == "5");
+  CHECK(str(tool, schema::attr::input_value) == R"({"a":2,"b":3})");
   CHECK(tool.kind == tracing::SpanKind::internal);
   CHECK(tool.status.code == StatusCode::unset);
-  CHECK(str(tree.one("invoke_agent worker/step 1"), agent::attr::step_action) == "tool_calls");
+  CHECK(str(tree.one("invoke_agent worker/step 1"), schema::attr::step_action) == "tool_calls");
   CHECK_THAT(tree, HasSpans("invoke_agent worker/step 2/chat scripted", 1));
 }
 
@@ -251,9 +251,9 @@ TEST_CASE("runner: model mistakes become observations and the run continues", "[
     CHECK(*tracing::find_attribute_as<std::string>(s.events[0].attributes, "exception.type") == type);
   }
   const auto& decide6 = tree.one("invoke_agent worker/step 6/decide");
-  CHECK(str(decide6, agent::attr::decision_action) == "malformed");
+  CHECK(str(decide6, schema::attr::decision_action) == "malformed");
   CHECK(decide6.status.code == StatusCode::error);
-  CHECK(str(tree.one("invoke_agent worker/step 2/decide"), agent::attr::decision_error).find("not valid JSON") !=
+  CHECK(str(tree.one("invoke_agent worker/step 2/decide"), schema::attr::decision_error).find("not valid JSON") !=
         std::string::npos);
   CHECK(tree.one("invoke_agent worker").status.code == StatusCode::unset);  // the run itself succeeded
 }
@@ -281,7 +281,7 @@ TEST_CASE("runner: a tool that outlives its timeout becomes a timeout observatio
   require_well_formed(tree);
   const auto& s = tree.one("invoke_agent worker/step 1/execute_tool sleepy");
   CHECK(s.status.code == StatusCode::error);
-  CHECK(str(s, agent::attr::tool_error_kind) == "timeout");
+  CHECK(str(s, schema::attr::tool_error_kind) == "timeout");
 }
 
 TEST_CASE("runner: max_steps ends the run with a status and a partial result", "[agent][runner]") {
@@ -302,7 +302,7 @@ TEST_CASE("runner: max_steps ends the run with a status and a partial result", "
   CHECK_THAT(tree, HasSpans("invoke_agent worker/step 4", 0));
   const auto& root = tree.one("invoke_agent worker");
   CHECK(root.status.code == StatusCode::error);
-  CHECK(str(root, agent::attr::run_status) == "max_steps");
+  CHECK(str(root, schema::attr::run_status) == "max_steps");
 }
 
 TEST_CASE("runner: cancellation ends the run promptly", "[agent][runner]") {
@@ -351,7 +351,7 @@ TEST_CASE("runner: an LLM error is retried, then succeeds", "[agent][runner]") {
   const SpanTree tree = h.tree();
   require_well_formed(tree);
   const auto& chat = tree.one("invoke_agent worker/step 1/chat scripted");
-  CHECK(num(chat, agent::attr::llm_attempts) == 3);
+  CHECK(num(chat, schema::attr::llm_attempts) == 3);
   REQUIRE(chat.events.size() == 2);
   CHECK(chat.events[0].name == "llm.attempt_failed");
   CHECK(*tracing::find_attribute_as<std::int64_t>(chat.events[0].attributes, "http.response.status_code") == 429);
@@ -371,7 +371,7 @@ TEST_CASE("runner: LLM errors exhausting retries end the run failed, with a fini
   require_well_formed(tree);
   const auto& chat = tree.one("invoke_agent worker/step 1/chat scripted");
   CHECK(chat.status.code == StatusCode::error);
-  CHECK(num(chat, agent::attr::llm_attempts) == 2);
+  CHECK(num(chat, schema::attr::llm_attempts) == 2);
   CHECK(tree.one("invoke_agent worker/step 1").status.code == StatusCode::error);
   CHECK(tree.one("invoke_agent worker").status.code == StatusCode::error);
 }
@@ -483,13 +483,13 @@ TEST_CASE("runner: tool arguments are recorded as the JSON the model sent, in th
   const SpanTree tree = h.tree();
   const auto& tool = tree.one("invoke_agent worker/step 1/execute_tool mystery");
   const std::string expected = arguments.dump(-1, ' ', false, llm::Json::error_handler_t::replace);
-  CHECK(str(tool, agent::attr::input_value) == expected);
-  CHECK(str(tool, agent::attr::tool_call_arguments) == expected);
+  CHECK(str(tool, schema::attr::input_value) == expected);
+  CHECK(str(tool, schema::attr::tool_call_arguments) == expected);
   // The second call's history holds the assistant's tool call with the same arguments text.
   const auto& chat2 = tree.one("invoke_agent worker/step 2/chat test-model");
-  const auto history = llm::Json::parse(str(chat2, agent::attr::input_messages));
+  const auto history = llm::Json::parse(str(chat2, schema::attr::input_messages));
   CHECK(history[2]["parts"][0]["arguments"] == arguments);
-  CHECK(str(chat2, agent::attr::input_messages).find(expected) != std::string::npos);
+  CHECK(str(chat2, schema::attr::input_messages).find(expected) != std::string::npos);
 }
 
 TEST_CASE("runner: tool arguments nested 10,000 levels deep are an error observation, not a crash", "[agent][runner]") {
@@ -514,5 +514,5 @@ TEST_CASE("runner: tool arguments nested 10,000 levels deep are an error observa
   require_well_formed(tree);
   const auto& tool = tree.one("invoke_agent worker/step 1/execute_tool add");
   CHECK(tool.status.code == StatusCode::error);
-  CHECK(str(tool, agent::attr::tool_call_arguments) == deep);  // recorded as sent
+  CHECK(str(tool, schema::attr::tool_call_arguments) == deep);  // recorded as sent
 }

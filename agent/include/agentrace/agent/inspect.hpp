@@ -19,86 +19,42 @@
 
 #include <nlohmann/json.hpp>
 
+#include "agentrace/schema/readers.hpp"
 #include "agentrace/tracing/span_data.hpp"
 
 namespace agentrace::agent::inspect {
 
-struct Tokens {
-  std::int64_t input = 0;
-  std::int64_t output = 0;
-  friend bool operator==(const Tokens&, const Tokens&) = default;
-};
+using schema::Tokens;
 
-struct MemoryOpView {
+// Each view is what the span schema reads from one span (schema/readers.hpp), with the span
+// itself and what inspection adds from the tree around it.
+
+struct MemoryOpView : schema::MemoryRecord {
   const tracing::SpanData* span = nullptr;
-  std::string operation;  // put, get, remove, list, search
-  std::string store;
-  std::string key;
-  std::string query;
-  std::optional<bool> hit;
-  std::optional<std::int64_t> result_count;
-  bool is_error = false;
 };
 
-struct ChatView {
+struct ChatView : schema::ChatRecord {
   const tracing::SpanData* span = nullptr;
-  std::string model;
-  std::string provider;
-  std::string input_messages;   // gen_ai.input.messages as recorded (JSON, or truncated text)
-  std::string output_messages;  // gen_ai.output.messages
-  std::string output_text;      // output.value
-  std::vector<std::string> finish_reasons;
-  Tokens tokens;
-  std::int64_t attempts = 1;
-  bool is_error = false;
-  std::string error;  // the status description
-  std::vector<std::string> failed_attempts;  // one line per llm.attempt_failed event
 };
 
-struct DecisionView {
-  std::vector<std::string> options;     // the tool names offered
-  std::string action;                   // final_answer | tool_calls | malformed
-  std::vector<std::string> tool_calls;  // the tools chosen
-  std::string error;                    // a parse error
-};
+using DecisionView = schema::DecisionRecord;
 
-struct ToolCallView {
+struct ToolCallView : schema::ToolRecord {
   const tracing::SpanData* span = nullptr;
-  std::string name;
-  std::string call_id;
-  std::string type;  // function | agent
-  std::string arguments;
-  std::string result;
-  bool is_error = false;
-  std::string error_kind;
   std::vector<std::size_t> agent_runs;  // TraceView::runs indexes: the managed agents it ran
   std::vector<MemoryOpView> memory;     // memory operations the tool made
 };
 
-struct IterationView {
+struct IterationView : schema::StepRecord {
   const tracing::SpanData* span = nullptr;
-  int number = 0;
-  std::string action;  // final_answer | tool_calls | error (empty when the step never ended)
-  std::string error;
-  Tokens own;    // this step's model calls
-  Tokens total;  // including managed agents run in this step
   std::vector<ChatView> chats;  // the model call (a planning call comes first when there is one)
   std::optional<DecisionView> decision;
   std::vector<ToolCallView> tools;
   std::vector<MemoryOpView> memory;  // memory operations directly under the step
 };
 
-struct AgentRunView {
+struct AgentRunView : schema::AgentRecord {
   const tracing::SpanData* span = nullptr;  // null for a run whose invoke_agent span is missing
-  std::string agent;
-  int depth = 0;
-  std::string status;  // completed, max_steps, ... (empty when the run never ended)
-  std::string error;
-  std::string input;   // the task (input.value)
-  std::string output;  // the final answer (output.value)
-  std::string model;
-  Tokens own;
-  Tokens total;
   std::optional<std::size_t> parent_run;  // the run whose tool call started this one
   int parent_step = 0;
   std::vector<IterationView> iterations;

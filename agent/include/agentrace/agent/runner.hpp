@@ -29,6 +29,7 @@
 #include "agentrace/agent/agent.hpp"
 #include "agentrace/llm/asio.hpp"
 #include "agentrace/memory/run_memory.hpp"
+#include "agentrace/schema/content_policy.hpp"
 #include "agentrace/tools/tool.hpp"
 #include "agentrace/tracing/context.hpp"
 #include "agentrace/tracing/exporter.hpp"
@@ -61,21 +62,9 @@ class AgentError : public std::invalid_argument {
   using std::invalid_argument::invalid_argument;
 };
 
-// What to record of prompts, completions, tool arguments and results.
-enum class ContentCapture : std::uint8_t { full, truncated, off };
-
-struct ContentPolicy {
-  ContentCapture mode = ContentCapture::truncated;
-  std::size_t max_bytes = 16 * 1024;  // per value, with truncated; a marker says how much was cut
-  // AGENTRACE_CAPTURE_CONTENT=full|truncated|off, AGENTRACE_CAPTURE_CONTENT_BYTES=N.
-  static ContentPolicy from_env();
-  // The value to record: the text itself, a truncated copy with "...[truncated N bytes]" (cut at a
-  // UTF-8 boundary), or nullopt when nothing may be recorded.
-  [[nodiscard]] std::optional<std::string> apply(std::string_view text) const;
-  // Sets what apply() gives under each of `keys` on `span`, copying the text once per key and
-  // only when the span records; nothing when capture is off.
-  void record(tracing::Span& span, std::initializer_list<tracing::AttributeKey> keys, std::string_view text) const;
-};
+// What to record of prompts, completions, tool arguments and results: the span schema's policy.
+using schema::ContentCapture;
+using schema::ContentPolicy;
 
 struct RetryPolicy {
   int max_attempts = 3;  // including the first

@@ -1,6 +1,8 @@
-// The names the Runner puts on spans: OpenTelemetry GenAI semantic conventions (gen_ai.*),
-// OpenInference (openinference.span.kind, input.value, llm.*, tool.*) and the project's own
-// (agentrace.*). docs/tracing.md lists which span carries which.
+// Every name the agent spans use, in one place: span names and operations, and attribute names
+// from the OpenTelemetry GenAI semantic conventions (gen_ai.*), OpenInference
+// (openinference.span.kind, input.value, llm.*, tool.*) and the project's own (agentrace.*).
+// The writers (writers.hpp) put them on spans and the readers (readers.hpp) read them back; no
+// other file spells one. docs/tracing.md lists which span carries which.
 //
 // The attribute names are interned keys, made once when the program starts, so the Runner's
 // spans set them without looking the text up; they convert to std::string_view wherever text is
@@ -11,7 +13,28 @@
 
 #include "agentrace/tracing/attributes.hpp"
 
-namespace agentrace::agent::attr {
+namespace agentrace::schema {
+
+// gen_ai.operation.name of each span kind, and the first word of its span name
+// ("invoke_agent researcher", "step 2", "chat gpt-4o", "decide", "execute_tool search",
+// "memory get").
+namespace operation {
+inline constexpr std::string_view invoke_agent = "invoke_agent";
+inline constexpr std::string_view step = "step";
+inline constexpr std::string_view chat = "chat";
+inline constexpr std::string_view decide = "decide";
+inline constexpr std::string_view execute_tool = "execute_tool";
+inline constexpr std::string_view memory = "memory";
+}  // namespace operation
+
+// Span events beside the standard "exception" one.
+namespace event {
+inline constexpr std::string_view llm_attempt_failed = "llm.attempt_failed";  // a model call attempt that failed
+}  // namespace event
+
+}  // namespace agentrace::schema
+
+namespace agentrace::schema::attr {
 
 // GenAI semantic conventions
 inline const tracing::AttributeKey operation_name = "gen_ai.operation.name";
@@ -44,6 +67,10 @@ inline const tracing::AttributeKey agent_id = "gen_ai.agent.id";
 inline const tracing::AttributeKey agent_description = "gen_ai.agent.description";
 inline const tracing::AttributeKey conversation_id = "gen_ai.conversation.id";
 inline const tracing::AttributeKey error_type = "error.type";
+// On llm.attempt_failed events (beside error.type).
+inline const tracing::AttributeKey attempt = "attempt";
+inline const tracing::AttributeKey http_status_code = "http.response.status_code";
+inline const tracing::AttributeKey message = "message";
 
 // OpenInference
 inline const tracing::AttributeKey span_kind = "openinference.span.kind";
@@ -85,13 +112,13 @@ inline const tracing::AttributeKey memory_hit = "agentrace.memory.hit";
 inline const tracing::AttributeKey memory_result_count = "agentrace.memory.result_count";
 inline const tracing::AttributeKey memory_query = "agentrace.memory.query";
 
-}  // namespace agentrace::agent::attr
+}  // namespace agentrace::schema::attr
 
-namespace agentrace::agent::span_kind {
+namespace agentrace::schema::span_kind {
 // openinference.span.kind values
 inline constexpr std::string_view agent = "AGENT";
 inline constexpr std::string_view chain = "CHAIN";
 inline constexpr std::string_view llm = "LLM";
 inline constexpr std::string_view tool = "TOOL";
 inline constexpr std::string_view retriever = "RETRIEVER";
-}  // namespace agentrace::agent::span_kind
+}  // namespace agentrace::schema::span_kind

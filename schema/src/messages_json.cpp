@@ -1,9 +1,11 @@
-#include "content_json.hpp"
+#include "messages_json.hpp"
+
+#include "agentrace/schema/writers.hpp"
 
 
 #include "agentrace/base/json_text.hpp"
 
-namespace agentrace::agent::detail {
+namespace agentrace::schema::detail {
 namespace {
 
 using base::append_json;
@@ -72,20 +74,28 @@ std::string messages_json(const std::vector<llm::Message>& messages) {
   return out;
 }
 
-const std::string& GrowingMessagesJson::update(const std::vector<llm::Message>& messages) {
+}  // namespace agentrace::schema::detail
+
+namespace agentrace::schema {
+
+const std::string& MessagesJson::update(const std::vector<llm::Message>& messages) {
   if (messages.size() < count_ || json_.empty()) {
-    json_ = messages_json(messages);
+    json_ = detail::messages_json(messages);
     count_ = messages.size();
     return json_;
   }
   json_.pop_back();  // the closing ']'
   for (; count_ < messages.size(); ++count_) {
     if (count_ > 0) json_ += ',';
-    append_message(json_, messages[count_]);
+    detail::append_message(json_, messages[count_]);
   }
   json_ += ']';
   return json_;
 }
+
+}  // namespace agentrace::schema
+
+namespace agentrace::schema::detail {
 
 std::string message_json(const llm::Message& message) {
   std::string out;
@@ -96,4 +106,4 @@ std::string message_json(const llm::Message& message) {
   return out;
 }
 
-}  // namespace agentrace::agent::detail
+}  // namespace agentrace::schema::detail
