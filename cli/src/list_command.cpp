@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "agentrace/agent/inspect.hpp"
+#include "agentrace/inspect/model.hpp"
 #include "agentrace/agent/runner.hpp"
 #include "agentrace/tracing/jsonl.hpp"
 #include "agentrace/tracing/render.hpp"
@@ -70,7 +70,7 @@ Row read_row(const fs::path& file) {
     return row;
   }
   if (!read.errors.empty()) row.problem = counted(read.errors.size(), "malformed line", "malformed lines");
-  const auto views = agent::inspect::build_trace_views(read.spans);
+  const auto views = inspect::build_trace_views(read.spans);
   row.spans = read.spans.size();
   if (read.spans.empty() || views.empty()) {
     // Not a run: listed apart, after the runs.

@@ -4,7 +4,9 @@
 #include <exception>
 #include <memory>
 
-#include "agentrace/agent/inspect.hpp"
+#include "agentrace/inspect/json.hpp"
+#include "agentrace/inspect/model.hpp"
+#include "agentrace/inspect/text.hpp"
 #include "agentrace/tracing/jsonl.hpp"
 #include "agentrace/tracing/render.hpp"
 #include "terminal.hpp"
@@ -12,7 +14,6 @@
 
 namespace agentrace::cli {
 
-namespace inspect = agent::inspect;
 
 int run_view(const ViewOptions& options, std::FILE* out, std::FILE* err) {
   auto read = read_trace_file(options.file, "view", err);

@@ -7,7 +7,8 @@
 #include <map>
 #include <regex>
 
-#include "agentrace/agent/inspect.hpp"
+#include "agentrace/inspect/model.hpp"
+#include "agentrace/inspect/text.hpp"
 #include "agentrace/agent/replay.hpp"
 #include "agentrace/agent/runner.hpp"
 #include "agentrace/otlp/otlp_exporter.hpp"
@@ -90,7 +91,7 @@ TEST_CASE("the demo's trace has the expected tree and its answer quotes the calc
 
 TEST_CASE("the per-iteration view of the demo's trace", "[demo]") {
   DemoRun run;
-  const auto views = ag::inspect::build_trace_views(run.spans);
+  const auto views = agentrace::inspect::build_trace_views(run.spans);
   REQUIRE(views.size() == 1);
   const auto& v = views.front();
   CHECK(v.complete());
@@ -100,13 +101,13 @@ TEST_CASE("the per-iteration view of the demo's trace", "[demo]") {
   CHECK(v.totals.model_calls == 9);
   CHECK(v.totals.tool_calls == 6);
   CHECK(v.totals.memory_operations == 1);
-  CHECK(v.totals.total == ag::inspect::Tokens{4245, 380});
+  CHECK(v.totals.total == agentrace::inspect::Tokens{4245, 380});
   REQUIRE(v.runs.size() == 3);
   CHECK(v.runs[1].agent == "researcher");
   CHECK(v.runs[1].parent_run == std::optional<std::size_t>(0));
   CHECK(v.runs[1].parent_step == 1);
 
-  const auto step = ag::inspect::render_iteration(v, 2, "researcher");
+  const auto step = agentrace::inspect::render_iteration(v, 2, "researcher");
   REQUIRE(step.has_value());
   CHECK_THAT(*step, Catch::Contains("researcher · step 2 of 4"));
   CHECK_THAT(*step, Catch::Contains("called by manager in its step 1"));
@@ -114,10 +115,10 @@ TEST_CASE("the per-iteration view of the demo's trace", "[demo]") {
   CHECK_THAT(*step, Catch::Contains("-> read_file {\"path\":\"us_gdp_2024.md\"}"));
   CHECK_THAT(*step, Catch::Contains("options offered: search, read_file, remember, final_answer"));
   CHECK_THAT(*step, Catch::Contains("increased 2.8 percent in 2024"));  // the tool's result
-  CHECK_FALSE(ag::inspect::render_iteration(v, 5, "researcher").has_value());
-  CHECK_FALSE(ag::inspect::render_iteration(v, 1, "nobody").has_value());
+  CHECK_FALSE(agentrace::inspect::render_iteration(v, 5, "researcher").has_value());
+  CHECK_FALSE(agentrace::inspect::render_iteration(v, 1, "nobody").has_value());
 
-  const auto manager_step = ag::inspect::render_iteration(v, 1);
+  const auto manager_step = agentrace::inspect::render_iteration(v, 1);
   REQUIRE(manager_step.has_value());
   CHECK_THAT(*manager_step, Catch::Contains("child agent:"));
   CHECK_THAT(*manager_step, Catch::Contains("researcher  completed  4 steps"));
@@ -135,19 +136,19 @@ TEST_CASE("a trace with spans missing still builds a view, with the gaps named",
     if (s.name == "step 3") s.end_unix_ns = 0;  // as if the process died during that step
     partial.push_back(std::move(s));
   }
-  const auto views = ag::inspect::build_trace_views(partial);
+  const auto views = agentrace::inspect::build_trace_views(partial);
   REQUIRE(views.size() == 1);
   const auto& v = views.front();
   CHECK_FALSE(v.complete());
   std::size_t missing = 0;
   std::size_t unended = 0;
   for (const auto& g : v.gaps) {
-    missing += g.kind == ag::inspect::Gap::Kind::missing_parent;
-    unended += g.kind == ag::inspect::Gap::Kind::unended;
+    missing += g.kind == agentrace::inspect::Gap::Kind::missing_parent;
+    unended += g.kind == agentrace::inspect::Gap::Kind::unended;
   }
   CHECK(missing == 4);  // the researcher's four steps
   CHECK(unended == 2);  // the manager's step 3 and the researcher's
-  const std::string text = ag::inspect::render_summary(v);
+  const std::string text = agentrace::inspect::render_summary(v);
   CHECK_THAT(text, Catch::Contains("(unknown agent: span " + removed + " is missing)"));
   CHECK_THAT(text, Catch::Contains("incomplete trace: 6 gaps"));
   CHECK_THAT(text, Catch::Contains("step 3  unfinished"));
@@ -169,12 +170,12 @@ TEST_CASE("a trace continued from another process and one whose root is not an a
     tr::SpanData& root = root_of(spans);
     root.parent_span_id = tr::SpanId::random();
     root.parent_remote = true;
-    const auto views = ag::inspect::build_trace_views(spans);
+    const auto views = agentrace::inspect::build_trace_views(spans);
     REQUIRE(views.size() == 1);
     CHECK(views.front().complete());
     CHECK(views.front().status == "completed");
     CHECK(views.front().root_name == "invoke_agent manager");
-    CHECK_THAT(ag::inspect::render_summary(views.front()), Catch::Contains("invoke_agent manager  completed"));
+    CHECK_THAT(agentrace::inspect::render_summary(views.front()), Catch::Contains("invoke_agent manager  completed"));
   }
 
   SECTION("the agent runs inside a pipeline span") {
@@ -190,7 +191,7 @@ TEST_CASE("a trace continued from another process and one whose root is not an a
     spans.insert(spans.begin(), pipeline);
 
     auto status_of = [](const std::vector<tr::SpanData>& all) {
-      const auto views = ag::inspect::build_trace_views(all);
+      const auto views = agentrace::inspect::build_trace_views(all);
       REQUIRE(views.size() == 1);
       CHECK(views.front().root_name == "pipeline run");
       return views.front().status;

@@ -6,8 +6,8 @@
 // the tool call that ran them, and the trace's totals. Nothing here needs the spans to be
 // complete: a missing parent or a span that never ended becomes a Gap, and the rest still shows.
 //
-// The renderers are pure functions from views to text (the `agentrace view` command prints them);
-// to_json() is the machine-readable form (`agentrace view --json`).
+// text.hpp renders the model for a terminal (`agentrace view`), json.hpp as JSON
+// (`agentrace view --json`, the browser UI).
 #pragma once
 
 #include <cstdint>
@@ -17,12 +17,10 @@
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "agentrace/schema/readers.hpp"
 #include "agentrace/tracing/span_data.hpp"
 
-namespace agentrace::agent::inspect {
+namespace agentrace::inspect {
 
 using schema::Tokens;
 
@@ -100,29 +98,4 @@ struct TraceView {
 // outlive them.
 std::vector<TraceView> build_trace_views(std::span<const tracing::SpanData> spans);
 
-struct InspectRenderOptions {
-  bool color = false;
-  std::size_t width = 100;          // summary lines are cut to this width
-  std::size_t max_value_chars = 2000;  // longer arguments/results/messages are cut in the step view
-};
-
-// Per agent run, its iterations (duration, tokens, action, errors), managed runs indented under
-// the step that called them; then the totals and any gaps.
-std::string render_summary(const TraceView& view, const InspectRenderOptions& options = {});
-
-// The iterations numbered `step` of the runs of `agent` (empty: the top-level agent), each in
-// full: messages given to the model, its reply, the decision, each tool call with arguments,
-// result, duration and status, memory operations, child agents as a nested summary. Returns
-// nullopt when no such iteration exists.
-std::optional<std::string> render_iteration(const TraceView& view, int step, std::string_view agent = {},
-                                            const InspectRenderOptions& options = {});
-
-// Every model call's messages and reply, in order (filtered to one agent and/or step when given).
-std::string render_messages(const TraceView& view, std::string_view agent = {}, int step = 0,
-                            const InspectRenderOptions& options = {});
-
-// The view as JSON: {trace_id, status, totals, runs: [{agent, depth, status, ..., iterations:
-// [{number, action, tokens, chat, decision, tools, memory}]}], gaps}.
-nlohmann::json to_json(const TraceView& view);
-
-}  // namespace agentrace::agent::inspect
+}  // namespace agentrace::inspect
