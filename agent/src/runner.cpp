@@ -1,56 +1,33 @@
+// The Runner: the loop of runner.hpp's header comment, think -> decide -> act -> observe, one
+// iteration per step. Each part lives in a file of its own behind a small interface:
+//   model_call      think: the model call with retries, backoff, deadline and hooks (chat span)
+//   tool_calls      act: tool calls inline, in parallel or on the pool, timeouts, cancellation,
+//                   managed agents as nested runs (execute_tool spans)
+//   managed_agents  a managed agent as a tool, and its run as the manager's observation
+//   registries      each agent's validated tool registry, cached
+//   recording       the cassette of a top-level run
+//   default_tracing where spans and cassettes go
+// Spans are written only through the span schema (agentrace/schema/writers.hpp).
 #include "agentrace/agent/runner.hpp"
 
 #include <spdlog/spdlog.h>
 
-#include <algorithm>
-#include <functional>
-#include <map>
-#include <mutex>
-#include <random>
-#include <thread>
-
-#include "agentrace/agent/cassette.hpp"
-#include "agentrace/tools/builtin.hpp"
-#include "agentrace/tools/registry.hpp"
-#include "agentrace/tracing/env.hpp"
-#include "agentrace/tracing/jsonl.hpp"
 #include "agentrace/schema/writers.hpp"
+#include "agentrace/tools/builtin.hpp"
+#include "default_tracing.hpp"
+#include "managed_agents.hpp"
+#include "model_call.hpp"
+#include "registries.hpp"
+#include "run_context.hpp"
+#include "tool_calls.hpp"
 #include "traced_store.hpp"
-#include "waiter.hpp"
 
 namespace agentrace::agent {
 
 namespace tr = agentrace::tracing;
 using Clock = std::chrono::steady_clock;
-using detail::Waiter;
 
 namespace {
-
-// Far enough to mean "no deadline" without overflowing the timer's arithmetic.
-Clock::time_point no_deadline() { return Clock::now() + std::chrono::hours(24 * 365); }
-
-std::uint64_t elapsed_ns(Clock::time_point since) {
-  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - since).count());
-}
-
-// A managed agent, as its manager's model sees it. The Runner runs it itself (asynchronously, as
-// a nested run); the registry only uses its schema to validate the call.
-class ManagedAgentTool final : public tools::Tool {
- public:
-  explicit ManagedAgentTool(const Agent& agent)
-      : Tool(agent.name,
-             (agent.description.empty() ? "An agent" : agent.description) +
-                 " (a managed agent: give it a complete, self-contained task)",
-             tools::Json{{"type", "object"},
-                         {"properties",
-                          {{"task", {{"type", "string"}, {"description", "The task for the agent, with all the context it needs"}}}}},
-                         {"required", {"task"}},
-                         {"additionalProperties", false}}) {}
-
-  tools::ToolResult invoke(const tools::Json&, tools::ToolContext&) override {
-    return tools::ToolResult::error("a managed agent is run by the Runner, not invoked directly");
-  }
-};
 
 // The stable identifier of an agent definition, for gen_ai.agent.id.
 std::string agent_id(const Agent& agent) {
@@ -60,108 +37,29 @@ std::string agent_id(const Agent& agent) {
   return agent.name + "-" + buf;
 }
 
-std::string random_conversation_id() {
-  return tr::TraceId::random().hex();
-}
-
-// One call's outcome, shared with whatever computes it off the run's coroutine (a pool thread,
-// a managed agent's run). `abandoned` is set when the run stops waiting (timeout, cancellation):
-// a late result is then dropped instead of touching a run that has moved on.
-struct CallState {
-  std::mutex mutex;
-  bool done = false;
-  bool abandoned = false;
-  tools::ToolResult result;
-  std::optional<RunResult> agent_result;
-  std::stop_source stop;
-};
+std::string random_conversation_id() { return tr::TraceId::random().hex(); }
 
 }  // namespace
 
-// ---------------------------------------------------------------------------------------------
-
 struct Runner::Impl {
   RunnerOptions options;
-  tr::Tracer tracer;
-  std::shared_ptr<tr::TracerProvider> default_provider;  // set when the default JSONL tracing is used
-  tr::SpanProcessor* trace_files = nullptr;  // default_provider's processor for the trace files
-  std::filesystem::path cassette_dir;  // empty: no cassettes
-  std::mutex pool_mutex;
-  std::unique_ptr<asio::thread_pool> pool;
-  std::mutex registry_mutex;
-  std::map<std::string, std::shared_ptr<const tools::ToolRegistry>> registries;
+  detail::RunnerTracing tracing;
+  detail::Registries registries;
+  detail::ToolPool pool;  // declared after tracing: joined before the default tracing shuts down
+  detail::ModelCaller model_caller;
+  detail::ToolCaller tool_caller;
 
-  explicit Impl(RunnerOptions o) : options(std::move(o)) {
-    if (options.tracer) {
-      tracer = *options.tracer;
-    } else if (auto global = tr::global_provider(); global->enabled()) {
-      tracer = global->tracer("agentrace.agent", AGENTRACE_VERSION);
-    } else if (options.default_tracing.enabled) {
-      std::vector<std::unique_ptr<tr::SpanProcessor>> processors;
-      processors.push_back(tr::make_batch_processor(std::make_unique<tr::TraceDirectoryExporter>(options.default_tracing.trace_dir)));
-      trace_files = processors.back().get();  // owned by default_provider from here on
-      // A collector (or the console) too, on a batch worker of its own; the files stay.
-      if (options.default_tracing.also_export) {
-        if (auto exporter = options.default_tracing.also_export()) processors.push_back(tr::make_batch_processor(std::move(exporter)));
-      }
-      default_provider = tr::TracerProvider::from_env(processors.size() == 1 ? std::move(processors.front())
-                                                                                : tr::make_multi_processor(std::move(processors)));
-      tracer = default_provider->tracer("agentrace.agent", AGENTRACE_VERSION);
-    }
-    if (options.cassettes.enabled) {
-      if (!options.cassettes.dir.empty()) {
-        cassette_dir = options.cassettes.dir;
-      } else if (default_provider && options.content.mode != ContentCapture::off) {
-        cassette_dir = options.default_tracing.trace_dir;
-      }
-    }
-  }
+  explicit Impl(RunnerOptions o)
+      : options(std::move(o)),
+        tracing(options),
+        pool(options.tool_threads),
+        model_caller(tracing.tracer(), options.content, options.retry),
+        tool_caller(tracing.tracer(), options.content, pool,
+                    [this](detail::AgentRun child, std::string task, tr::SpanContext parent) {
+                      return run_agent(std::move(child), std::move(task), std::move(parent));
+                    }) {}
 
-  asio::thread_pool& tool_pool() {
-    std::lock_guard lock(pool_mutex);
-    if (!pool) {
-      std::size_t n = options.tool_threads != 0 ? options.tool_threads : std::max(2u, std::thread::hardware_concurrency());
-      pool = std::make_unique<asio::thread_pool>(n);
-    }
-    return *pool;
-  }
-
-  // The agent's tools plus final_answer and its managed agents, validated once per distinct set.
-  std::shared_ptr<const tools::ToolRegistry> registry_for(const Agent& agent) {
-    // Tools by identity (they are shared_ptrs the user keeps); managed agents by what the
-    // registry takes from them (each run copies its Agent, so their addresses change).
-    std::string key;
-    for (const auto& t : agent.tools) {
-      key += std::to_string(reinterpret_cast<std::uintptr_t>(t.get()));
-      key += '\x1f';
-    }
-    for (const auto& m : agent.managed_agents) {
-      key += m.name;
-      key += '\x1e';
-      key += m.description;
-      key += '\x1f';
-    }
-    {
-      std::lock_guard lock(registry_mutex);
-      if (auto it = registries.find(key); it != registries.end()) return it->second;
-    }
-    auto registry = std::make_shared<tools::ToolRegistry>();
-    try {
-      bool has_final_answer = false;
-      for (const auto& t : agent.tools) {
-        if (!t) throw std::invalid_argument("a tool is null");
-        has_final_answer = has_final_answer || t->name() == tools::final_answer_name;
-        registry->add(t);
-      }
-      for (const auto& m : agent.managed_agents) registry->add(std::make_shared<ManagedAgentTool>(m));
-      if (!has_final_answer) registry->add(tools::make_final_answer_tool());
-    } catch (const std::invalid_argument& e) {
-      throw AgentError("agent '" + agent.name + "': " + e.what());
-    }
-    std::lock_guard lock(registry_mutex);
-    if (registries.size() > 256) registries.clear();  // runs of ad-hoc agents must not grow this forever
-    return registries.emplace(std::move(key), std::move(registry)).first->second;
-  }
+  [[nodiscard]] const tr::Tracer& tracer() const noexcept { return tracing.tracer(); }
 
   // The agent and every managed agent below it, tools included, before anything runs: a
   // managed agent with a duplicate or invalid tool name is the same AgentError up front, whether
@@ -171,427 +69,57 @@ struct Runner::Impl {
     if (agent.name.empty()) throw AgentError("an agent needs a name");
     if (!agent.model) throw AgentError("agent '" + agent.name + "' has no model");
     if (agent.max_steps < 1) throw AgentError("agent '" + agent.name + "': max_steps must be at least 1");
-    (void)registry_for(agent);  // cached: the run looks the same registry up again
+    (void)registries.registry_for(agent);  // cached: the run looks the same registry up again
     for (const auto& m : agent.managed_agents) validate(m, depth + 1);
   }
-
-  // Every model call of a top-level run, in order, for its cassette.
-  struct Recording {
-    std::mutex mutex;
-    std::vector<CassetteCall> calls;
-    void add(const Agent& agent, int step, const llm::ChatRequest& request, const llm::ChatResponse* response,
-             const llm::LlmError* error) {
-      CassetteCall c;
-      c.agent = agent.name;
-      c.step = step;
-      c.call.request = request;
-      if (response != nullptr) c.call.response = *response;
-      if (error != nullptr) c.call.error = *error;
-      std::lock_guard lock(mutex);
-      calls.push_back(std::move(c));
-    }
-  };
-
-  struct RunScope {
-    std::shared_ptr<const Agent> root;  // keeps the Agent (and its managed agents) alive
-    std::shared_ptr<const RunConfig> config;
-    std::string conversation_id;
-    std::shared_ptr<Recording> recording;  // null: no cassette
-  };
 
   // run_async's body: takes its arguments by value (the public overloads copy or move them) and
   // is not a coroutine, so nothing the caller passed is needed once it returns.
   asio::awaitable<RunResult> start(const Agent& agent, std::string task, RunConfig config);
 
-  // Writes the run's cassette beside its trace; a failure is logged, never thrown.
-  void write_cassette(const RunScope& scope, const std::string& task, RunResult& result) const;
-
-  asio::awaitable<RunResult> run_agent(std::shared_ptr<RunScope> scope, const Agent& agent, std::string task,
-                                       tr::SpanContext parent, int depth, std::stop_token stop,
-                                       Clock::time_point deadline);
-
-  asio::awaitable<std::optional<llm::ChatResponse>> think(const Agent& agent, const llm::ChatRequest& request,
-                                                          tr::Span& step_span, int step, RunScope& scope,
-                                                          std::stop_token stop, Clock::time_point deadline,
-                                                          RunStatus& failure, std::string& error,
-                                                          schema::MessagesJson* input_json = nullptr);
-
-  asio::awaitable<llm::ChatResponse> call_model(const Agent& agent, const llm::ChatRequest& request, llm::CallOptions options,
-                                                std::stop_token stop, Clock::time_point deadline);
-
-  asio::awaitable<std::vector<memory::Observation>> act(std::shared_ptr<RunScope> scope, const Agent& agent,
-                                                        const std::vector<llm::ToolCall>& calls,
-                                                        std::shared_ptr<const tools::ToolRegistry> registry,
-                                                        tr::Span& step_span, int step, int depth,
-                                                        std::shared_ptr<memory::MemoryStore> store, std::stop_token stop,
-                                                        Clock::time_point deadline, llm::Usage& managed_usage,
-                                                        std::optional<std::string>& halted);
+  // One agent's run, top-level or managed: the loop.
+  asio::awaitable<RunResult> run_agent(detail::AgentRun run, std::string task, tr::SpanContext parent);
 };
-
-// ---------------------------------------------------------------------------------------------
-// think: one model call, with retries, as a `chat {model}` span.
-
-asio::awaitable<llm::ChatResponse> Runner::Impl::call_model(const Agent& agent, const llm::ChatRequest& request,
-                                                            llm::CallOptions options, std::stop_token stop,
-                                                            Clock::time_point deadline) {
-  if (!stop.stop_possible() && deadline >= Clock::now() + std::chrono::hours(24 * 300)) {
-    co_return co_await agent.model->complete(request, std::move(options));  // nothing can cut it short
-  }
-  // Run the call beside this coroutine so a deadline or a stop request can end the wait.
-  auto executor = co_await asio::this_coro::executor;
-  auto waiter = std::make_shared<Waiter>(executor);
-  struct Slot {
-    llm::ChatRequest request;  // the call may outlive this coroutine (deadline): it owns a copy
-    bool done = false;
-    std::exception_ptr error;
-    llm::ChatResponse response;
-  };
-  auto slot = std::make_shared<Slot>();
-  slot->request = request;
-  std::stop_callback on_stop(stop, [waiter] { waiter->notify(); });
-  auto call = agent.model->complete(slot->request, std::move(options));
-  asio::co_spawn(executor, std::move(call),
-                 [slot, weak_waiter = std::weak_ptr<Waiter>(waiter), model = agent.model](std::exception_ptr e,
-                                                                                         llm::ChatResponse r) {
-                   slot->done = true;  // on the strand, like every reader of the slot
-                   slot->error = e;
-                   slot->response = std::move(r);
-                   if (auto w = weak_waiter.lock()) w->notify();
-                 });
-  while (!slot->done) {
-    if (stop.stop_requested()) throw llm::LlmError(llm::LlmErrorKind::cancelled, "the run was cancelled");
-    if (Clock::now() >= deadline) throw llm::LlmError(llm::LlmErrorKind::timeout, "the run timed out waiting for the model");
-    co_await waiter->wait_until(deadline);
-  }
-  if (slot->error) std::rethrow_exception(slot->error);
-  co_return std::move(slot->response);
-}
-
-asio::awaitable<std::optional<llm::ChatResponse>> Runner::Impl::think(const Agent& agent, const llm::ChatRequest& request,
-                                                                      tr::Span& step_span, int step, RunScope& scope,
-                                                                      std::stop_token stop, Clock::time_point deadline,
-                                                                      RunStatus& failure, std::string& error,
-                                                                      schema::MessagesJson* input_json) {
-  const RunConfig& config = *scope.config;
-  tr::Span span = schema::start_chat_span(tracer, step_span, request, *agent.model, options.content, input_json);
-  if (config.hooks.on_llm_start) {
-    if (auto action = config.hooks.on_llm_start(agent, request); action.stop) {
-      error = "stopped by on_llm_start hook: " + action.reason;
-      failure = RunStatus::cancelled;
-      span.set_status(tr::StatusCode::error, error);
-      co_return std::nullopt;
-    }
-  }
-
-  const RetryPolicy& retry = options.retry;
-  auto backoff = retry.initial_backoff;
-  thread_local std::minstd_rand jitter_rng{std::random_device{}()};
-  // Streamed text goes to the hook with a copy of the agent, made once for all attempts: a call cut
-  // short by the run's deadline may still stream after this coroutine has gone.
-  std::function<void(std::string_view)> on_text;
-  if (config.hooks.on_llm_text) {
-    on_text = [hook = config.hooks.on_llm_text, self = std::make_shared<const Agent>(agent), step](std::string_view text) {
-      hook(*self, step, text);
-    };
-  }
-  for (int attempt = 1;; ++attempt) {
-    llm::CallOptions call_options;
-    call_options.parent = span.context();
-    call_options.baggage = config.baggage;
-    call_options.on_text = on_text;
-    std::chrono::milliseconds wait{0};  // set when the attempt failed and another one follows
-    try {
-      llm::ChatResponse response = co_await call_model(agent, request, std::move(call_options), stop, deadline);
-      if (scope.recording) scope.recording->add(agent, step, request, &response, nullptr);
-      schema::record_chat_response(span, response, attempt, options.content);
-      if (config.hooks.on_llm_end) {
-        if (auto action = config.hooks.on_llm_end(agent, response); action.stop) {
-          error = "stopped by on_llm_end hook: " + action.reason;
-          failure = RunStatus::cancelled;
-          co_return std::nullopt;
-        }
-      }
-      co_return response;
-    } catch (const llm::LlmError& e) {
-      if (scope.recording && e.kind() != llm::LlmErrorKind::cancelled) scope.recording->add(agent, step, request, nullptr, &e);
-      schema::record_chat_attempt_failed(span, attempt, e);
-      const bool cancelled = e.kind() == llm::LlmErrorKind::cancelled;
-      const bool timed_out = e.kind() == llm::LlmErrorKind::timeout && Clock::now() >= deadline;
-      if (cancelled || timed_out || !e.retryable() || attempt >= retry.max_attempts) {
-        schema::record_chat_failed(span, attempt, e);
-        failure = cancelled ? RunStatus::cancelled : timed_out ? RunStatus::timed_out : RunStatus::failed;
-        error = "model call failed after " + std::to_string(attempt) + " attempt(s): " + e.what();
-        co_return std::nullopt;
-      }
-      wait = e.retry_after().value_or(std::chrono::milliseconds(std::uniform_int_distribution<std::int64_t>(
-          backoff.count() / 2, std::max<std::int64_t>(backoff.count() / 2, backoff.count()))(jitter_rng)));
-      backoff = std::min(retry.max_backoff, std::chrono::milliseconds(static_cast<std::int64_t>(
-                                                static_cast<double>(backoff.count()) * retry.multiplier)));
-    } catch (const std::exception& e) {
-      // Not a model error: a bug in the client. Not retried; the run fails with a clear message.
-      span.record_exception(e, true).set_status(tr::StatusCode::error, e.what());
-      failure = RunStatus::failed;
-      error = std::string("model client failed: ") + e.what();
-      co_return std::nullopt;
-    }
-    // Backing off before the next attempt (C++ forbids co_await inside a catch block).
-    auto waiter = std::make_shared<Waiter>(co_await asio::this_coro::executor);
-    std::stop_callback on_stop(stop, [waiter] { waiter->notify(); });
-    co_await waiter->wait_until(std::min(deadline, Clock::now() + wait));
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// act: the step's tool calls, each an `execute_tool {tool}` span.
-
-asio::awaitable<std::vector<memory::Observation>> Runner::Impl::act(
-    std::shared_ptr<RunScope> scope, const Agent& agent, const std::vector<llm::ToolCall>& calls,
-    std::shared_ptr<const tools::ToolRegistry> registry, tr::Span& step_span, int step, int depth,
-    std::shared_ptr<memory::MemoryStore> store, std::stop_token stop, Clock::time_point deadline,
-    llm::Usage& managed_usage, std::optional<std::string>& halted) {
-  const RunConfig& config = *scope->config;
-  const std::size_t n = calls.size();
-  std::vector<memory::Observation> observations(n);
-  std::vector<tr::Span> spans(n);
-  std::vector<std::shared_ptr<CallState>> states(n);
-  std::vector<Clock::time_point> call_deadlines(n, deadline);
-  std::vector<Clock::time_point> started(n, Clock::now());
-  std::vector<bool> finished(n, false);
-  const bool concurrent = agent.parallel_tool_calls && n > 1;
-  auto executor = co_await asio::this_coro::executor;
-  auto waiter = std::make_shared<Waiter>(executor);
-
-  auto finish = [&](std::size_t i, tools::ToolResult result) {
-    memory::Observation& o = observations[i];
-    o.content = result.to_text();
-    o.is_error = result.is_error;
-    o.error_kind = result.is_error ? std::string(tools::to_string(result.error_kind)) : std::string();
-    o.duration_ns = elapsed_ns(started[i]);
-    tr::Span& span = spans[i];
-    schema::record_tool_result(span, result, o.content, options.content);
-    span.end();
-    finished[i] = true;
-    if (config.hooks.on_tool_end) {
-      ToolCallInfo info{&agent, step, &calls[i], &result};
-      if (auto action = config.hooks.on_tool_end(info); action.stop && !halted) {
-        halted = "stopped by on_tool_end hook: " + action.reason;
-      }
-    }
-  };
-
-  // Start every call (or run it, when it is cheap to run right here).
-  for (std::size_t i = 0; i < n; ++i) {
-    const llm::ToolCall& call = calls[i];
-    memory::Observation& o = observations[i];
-    o.call_id = call.id;
-    o.tool_name = call.name;
-    o.arguments = call.arguments;
-    started[i] = Clock::now();
-    const tools::Tool* tool = registry->find(call.name);
-    const bool is_agent = tool != nullptr && dynamic_cast<const ManagedAgentTool*>(tool) != nullptr;
-    tr::Span& span = spans[i];
-    span = schema::start_tool_span(tracer, step_span, call, tool, is_agent, options.content);
-    if (halted) {
-      finish(i, tools::ToolResult::error("not run: " + *halted, tools::ToolErrorKind::cancelled));
-      continue;
-    }
-    if (config.hooks.on_tool_start) {
-      ToolCallInfo info{&agent, step, &call, nullptr};
-      if (auto action = config.hooks.on_tool_start(info); action.stop) {
-        halted = "stopped by on_tool_start hook: " + action.reason;
-        finish(i, tools::ToolResult::error("not run: " + *halted, tools::ToolErrorKind::cancelled));
-        continue;
-      }
-    }
-    if (call.raw_arguments) {
-      finish(i, tools::ToolResult::error("invalid arguments for tool '" + call.name + "': " +
-                                             llm::raw_arguments_problem(*call.raw_arguments) + ": " + *call.raw_arguments,
-                                         tools::ToolErrorKind::invalid_arguments));
-      continue;
-    }
-    if (auto problem = registry->check(call.name, call.arguments)) {
-      finish(i, std::move(*problem));
-      continue;
-    }
-
-    std::optional<std::chrono::milliseconds> timeout = agent.tool_timeout;
-    if (tool->timeout()) timeout = tool->timeout();
-    if (timeout) call_deadlines[i] = std::min(deadline, Clock::now() + *timeout);
-
-    if (is_agent) {
-      // A managed agent: a nested run on this strand, its spans under this execute_tool span.
-      const Agent* managed = nullptr;
-      for (const auto& m : agent.managed_agents) {
-        if (m.name == call.name) managed = &m;
-      }
-      auto state = std::make_shared<CallState>();
-      states[i] = state;
-      std::stop_callback forward(stop, [state] { state->stop.request_stop(); });
-      auto sub = run_agent(scope, *managed, call.arguments.at("task").get<std::string>(), span.context(), depth + 1,
-                           state->stop.get_token(), call_deadlines[i]);
-      if (!concurrent) {
-        RunResult r = co_await std::move(sub);
-        state->agent_result = std::move(r);
-        state->done = true;
-      } else {
-        asio::co_spawn(executor, std::move(sub), [state, weak_waiter = std::weak_ptr<Waiter>(waiter)](std::exception_ptr e, RunResult r) {
-          std::lock_guard lock(state->mutex);
-          if (state->abandoned) return;
-          if (e) {
-            try {
-              std::rethrow_exception(e);
-            } catch (const std::exception& ex) {
-              r.status = RunStatus::failed;
-              r.error = ex.what();
-            }
-          }
-          state->agent_result = std::move(r);
-          state->done = true;
-          if (auto w = weak_waiter.lock()) w->notify();
-        });
-      }
-      continue;
-    }
-
-    tools::ToolContext context;
-    context.call_id = call.id;
-    context.agent_name = agent.name;
-    context.span = span.context();
-    context.user_data = &config.user_data;
-    context.memory = store.get();
-    if (!concurrent && !timeout) {
-      // Cheap path: run here, with the span current so the tool's own spans nest under it.
-      tools::ToolResult result;
-      {
-        tr::Scope current(context.span);
-        result = registry->execute(call.name, call.arguments, context);  // checked above
-      }
-      finish(i, std::move(result));
-      continue;
-    }
-    // On the pool: concurrently with the other calls, and abandonable at its deadline.
-    auto state = std::make_shared<CallState>();
-    states[i] = state;
-    context.stop = state->stop.get_token();
-    asio::post(tool_pool(), [state, weak_waiter = std::weak_ptr<Waiter>(waiter), registry, scope, store,
-                             name = call.name, args = call.arguments, context = std::move(context)]() mutable {
-      tools::ToolResult result;
-      {
-        tr::Scope current(context.span);
-        result = registry->execute(name, args, context);  // checked above
-      }
-      std::lock_guard lock(state->mutex);
-      if (state->abandoned) return;  // the run stopped waiting; its io_context may be gone
-      state->result = std::move(result);
-      state->done = true;
-      if (auto w = weak_waiter.lock()) w->notify();  // the run still waits: its context is alive
-    });
-  }
-
-  // Wait for what runs elsewhere; whatever passes its deadline (or a stop request) is abandoned.
-  std::stop_callback on_stop(stop, [waiter] { waiter->notify(); });
-  for (;;) {
-    bool pending = false;
-    Clock::time_point earliest = deadline;
-    for (std::size_t i = 0; i < n; ++i) {
-      if (finished[i] || !states[i]) continue;
-      CallState& s = *states[i];
-      std::unique_lock lock(s.mutex);
-      if (s.done) {
-        lock.unlock();
-        if (s.agent_result) {
-          RunResult& r = *s.agent_result;
-          managed_usage += r.total_usage;
-          std::string text = r.output;
-          {
-            for (const auto& m : agent.managed_agents) {
-              if (m.name == calls[i].name && m.return_step_summary) {
-                text += "\n\nSummary of my steps:";
-                for (const auto* a : r.memory.action_steps()) {
-                  text += "\n- step " + std::to_string(a->number) + ": ";
-                  if (a->final_answer) {
-                    text += "final answer";
-                  } else if (a->error) {
-                    text += "error: " + *a->error;
-                  } else {
-                    for (const auto& c : a->model_output.tool_calls) text += c.name + " ";
-                  }
-                }
-              }
-            }
-          }
-          if (r.status == RunStatus::completed) {
-            finish(i, tools::ToolResult::text(std::move(text)));
-          } else {
-            finish(i, tools::ToolResult::error("managed agent '" + calls[i].name + "' did not finish (" +
-                                                   std::string(to_string(r.status)) + "): " + r.error +
-                                                   (r.output.empty() ? "" : "; last output: " + r.output),
-                                               tools::ToolErrorKind::execution));
-          }
-        } else {
-          finish(i, std::move(s.result));
-        }
-        continue;
-      }
-      const bool cancelled = stop.stop_requested();
-      if (cancelled || Clock::now() >= call_deadlines[i]) {
-        s.abandoned = true;
-        s.stop.request_stop();
-        lock.unlock();
-        const bool run_over = Clock::now() >= deadline;
-        finish(i, cancelled ? tools::ToolResult::error("cancelled: the run was cancelled", tools::ToolErrorKind::cancelled)
-                            : tools::ToolResult::error(run_over ? "timed out: the run's time ran out"
-                                                                : "timed out: the tool did not answer in time",
-                                                       tools::ToolErrorKind::timeout));
-        continue;
-      }
-      pending = true;
-      earliest = std::min(earliest, call_deadlines[i]);
-    }
-    if (!pending) break;
-    co_await waiter->wait_until(earliest);
-  }
-  co_return observations;
-}
 
 // ---------------------------------------------------------------------------------------------
 // The loop.
 
-asio::awaitable<RunResult> Runner::Impl::run_agent(std::shared_ptr<RunScope> scope, const Agent& agent,
-                                                   std::string task, tr::SpanContext parent, int depth,
-                                                   std::stop_token stop, Clock::time_point deadline) {
-  const RunConfig& config = *scope->config;
+asio::awaitable<RunResult> Runner::Impl::run_agent(detail::AgentRun run, std::string task, tr::SpanContext parent) {
+  const Agent& agent = *run.agent;
+  const RunConfig& config = run.config();
   const auto started = Clock::now();
   RunResult result;
   result.memory = memory::RunMemory(agent.instructions);
   result.memory.add(memory::TaskStep{task});
-  auto registry = registry_for(agent);
-  std::shared_ptr<memory::MemoryStore> store;
-  if (agent.memory_store) store = std::make_shared<detail::TracedMemoryStore>(agent.memory_store, tracer, options.content);
+  run.registry = registries.registry_for(agent);
+  if (agent.memory_store) run.store = std::make_shared<detail::TracedMemoryStore>(agent.memory_store, tracer(), options.content);
+  const tools::ToolRegistry& registry = *run.registry;
 
-  const std::string id = agent_id(agent);
+  // What the agent span says of the agent (computed only when tracing is on: it costs a hash).
+  const bool traced = tracer().enabled();
+  const std::string id = traced ? agent_id(agent) : std::string();
   const std::string model = agent.model_name.empty() ? agent.model->default_model() : agent.model_name;
-  const std::string provider = agent.model->provider();
-  tr::Span span = schema::start_agent_span(tracer, parent,
+  const std::string provider = traced ? agent.model->provider() : std::string();
+  tr::Span span = schema::start_agent_span(tracer(), parent,
                                            {.name = agent.name,
                                             .id = id,
                                             .description = agent.description,
                                             .instructions = agent.instructions,
                                             .provider = provider,
                                             .model = model,
-                                            .conversation_id = scope->conversation_id,
-                                            .depth = depth},
+                                            .conversation_id = run.scope->conversation_id,
+                                            .depth = run.depth},
                                            task, options.content);
   if (span.context().valid()) result.trace_id = span.context().trace_id.hex();
 
-  const int max_steps = depth == 0 && config.max_steps ? *config.max_steps : agent.max_steps;
+  const int max_steps = run.depth == 0 && config.max_steps ? *config.max_steps : agent.max_steps;
   llm::Usage managed_total;  // managed agents' usage, each counted once
   result.status = RunStatus::max_steps;
   std::string last_text;
 
   llm::ChatRequest request;
-  request.model = agent.model_name.empty() ? agent.model->default_model() : agent.model_name;
-  request.tools = registry->schemas();
+  request.model = model;
+  request.tools = registry.schemas();
   request.temperature = agent.temperature;
   request.max_tokens = agent.max_tokens;
   std::size_t converted = 0;  // memory steps already in request.messages
@@ -603,12 +131,12 @@ asio::awaitable<RunResult> Runner::Impl::run_agent(std::shared_ptr<RunScope> sco
       result.error = "reached max_steps (" + std::to_string(max_steps) + ") without a final answer";
       break;
     }
-    if (stop.stop_requested()) {
+    if (run.stop.stop_requested()) {
       result.status = RunStatus::cancelled;
       result.error = "the run was cancelled";
       break;
     }
-    if (Clock::now() >= deadline) {
+    if (run.deadline.passed()) {
       result.status = RunStatus::timed_out;
       result.error = "the run timed out";
       break;
@@ -624,7 +152,8 @@ asio::awaitable<RunResult> Runner::Impl::run_agent(std::shared_ptr<RunScope> sco
     memory::ActionStep step;
     step.number = n;
     step.start_unix_ns = tr::now_unix_ns();
-    tr::Span step_span = schema::start_step_span(tracer, span, n);
+    tr::Span step_span = schema::start_step_span(tracer(), span, n);
+    const detail::StepContext step_context{step_span, n};
     llm::Usage step_managed;
 
     // Planning: a model call without tools, before step 1 and every planning_interval steps.
@@ -636,15 +165,14 @@ asio::awaitable<RunResult> Runner::Impl::run_agent(std::shared_ptr<RunScope> sco
           "Before acting, write a short plan: the facts you have, the facts you need, and the steps to take."));
       memory::PlanningStep plan;
       plan.start_unix_ns = tr::now_unix_ns();
-      RunStatus failure = RunStatus::failed;
-      std::string error;
-      auto reply = co_await think(agent, plan_request, step_span, n, *scope, stop, deadline, failure, error);
-      if (!reply) {
-        result.status = failure;
-        result.error = error;
-        step_span.set_status(tr::StatusCode::error, error);
+      auto planned = co_await model_caller.call(run, step_context, plan_request, nullptr);
+      if (!planned.response) {
+        result.status = planned.failure;
+        result.error = planned.error;
+        step_span.set_status(tr::StatusCode::error, planned.error);
         break;
       }
+      const auto& reply = planned.response;
       plan.plan = reply->message.content;
       plan.usage = reply->usage;
       plan.end_unix_ns = tr::now_unix_ns();
@@ -655,18 +183,17 @@ asio::awaitable<RunResult> Runner::Impl::run_agent(std::shared_ptr<RunScope> sco
 
     // 1. think (the request grows by the new steps' messages only)
     converted = result.memory.append_messages(request.messages, converted);
-    RunStatus failure = RunStatus::failed;
-    std::string error;
-    auto reply = co_await think(agent, request, step_span, n, *scope, stop, deadline, failure, error, &input_json);
-    if (!reply) {
-      result.status = failure;
-      result.error = error;
-      step.error = error;
+    auto thought = co_await model_caller.call(run, step_context, request, &input_json);
+    if (!thought.response) {
+      result.status = thought.failure;
+      result.error = thought.error;
+      step.error = thought.error;
       step.end_unix_ns = tr::now_unix_ns();
-      schema::end_step_span(step_span, "error", step.usage, step.usage, error);
+      schema::end_step_span(step_span, "error", step.usage, step.usage, thought.error);
       result.memory.add(std::move(step));
       break;
     }
+    const auto& reply = thought.response;
     step.model_output = reply->message;
     step.usage += reply->usage;
     result.usage += reply->usage;
@@ -675,7 +202,7 @@ asio::awaitable<RunResult> Runner::Impl::run_agent(std::shared_ptr<RunScope> sco
     // 2. decide
     std::optional<std::string> final_answer;
     {
-      tr::Span decide = schema::start_decide_span(tracer, step_span, registry->names());
+      tr::Span decide = schema::start_decide_span(tracer(), step_span, registry.names());
       const auto& calls = reply->message.tool_calls;
       if (!calls.empty()) {
         schema::record_tool_calls(decide, calls);
@@ -690,9 +217,10 @@ asio::awaitable<RunResult> Runner::Impl::run_agent(std::shared_ptr<RunScope> sco
 
     // 3. act
     if (!reply->message.tool_calls.empty()) {
-      std::optional<std::string> halted;
-      step.observations = co_await act(scope, agent, reply->message.tool_calls, registry, step_span, n, depth, store,
-                                       stop, deadline, step_managed, halted);
+      auto acted = co_await tool_caller.call(run, step_context, reply->message.tool_calls);
+      step.observations = std::move(acted.observations);
+      step_managed = acted.managed_usage;
+      const auto& halted = acted.halted;
       for (std::size_t i = 0; i < step.observations.size(); ++i) {
         const auto& call = reply->message.tool_calls[i];
         const auto& o = step.observations[i];
@@ -744,44 +272,13 @@ asio::awaitable<RunResult> Runner::Impl::run_agent(std::shared_ptr<RunScope> sco
   co_return result;
 }
 
-void Runner::Impl::write_cassette(const RunScope& scope, const std::string& task, RunResult& result) const {
-  Cassette cassette;
-  cassette.trace_id = result.trace_id;
-  cassette.task = task;
-  cassette.root_agent = scope.root->name;
-  cassette.status = std::string(to_string(result.status));
-  cassette.output = result.output;
-  cassette.agents = Cassette::describe(*scope.root);
-  {
-    std::lock_guard lock(scope.recording->mutex);
-    cassette.calls = std::move(scope.recording->calls);
-  }
-  const std::string stem = result.trace_id.empty() ? "untraced-" + scope.conversation_id : result.trace_id;
-  const auto path = cassette_dir / (stem + ".cassette.json");
-  try {
-    cassette.save(path);
-    result.cassette = path;
-  } catch (const std::exception& e) {
-    spdlog::warn("agentrace: cannot write the run's cassette: {}", e.what());
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-
 Runner::Runner(RunnerOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
 
-Runner::~Runner() {
-  if (impl_->pool) impl_->pool->join();
-  if (impl_->default_provider) impl_->default_provider->shutdown(std::chrono::seconds(5));
-}
+Runner::~Runner() = default;  // the tool pool joins, then the default tracing shuts down
 
-const tr::Tracer& Runner::tracer() const noexcept { return impl_->tracer; }
+const tr::Tracer& Runner::tracer() const noexcept { return impl_->tracer(); }
 
-bool Runner::flush(std::chrono::milliseconds timeout) {
-  if (impl_->default_provider) return impl_->default_provider->force_flush(timeout);
-  if (auto global = tr::global_provider(); global->enabled()) return global->force_flush(timeout);
-  return true;
-}
+bool Runner::flush(std::chrono::milliseconds timeout) { return impl_->tracing.flush(timeout); }
 
 asio::awaitable<RunResult> Runner::run_async(const Agent& agent, std::string_view task) {
   return impl_->start(agent, std::string(task), RunConfig());
@@ -799,28 +296,31 @@ asio::awaitable<RunResult> Runner::Impl::start(const Agent& agent, std::string t
   // Copies taken here, before the first suspension: the caller's Agent and config may be gone by
   // the time the run resumes.
   validate(agent, 0);
-  auto scope = std::make_shared<RunScope>();
+  auto scope = std::make_shared<detail::RunScope>();
   scope->root = std::make_shared<const Agent>(agent);
   scope->conversation_id = config.conversation_id.empty() ? random_conversation_id() : config.conversation_id;
-  const auto deadline_limit = config.run_timeout ? config.run_timeout : agent.run_timeout;
-  const auto deadline = deadline_limit ? Clock::now() + *deadline_limit : no_deadline();
-  std::stop_token stop = config.stop;
+  detail::AgentRun run{.scope = scope,
+                       .agent = scope->root.get(),
+                       .depth = 0,
+                       .stop = config.stop,
+                       .deadline = detail::Deadline::after(config.run_timeout ? config.run_timeout : agent.run_timeout)};
   tr::SpanContext parent = config.parent;
   scope->config = std::make_shared<const RunConfig>(std::move(config));
-  if (!cassette_dir.empty()) scope->recording = std::make_shared<Recording>();
-  Impl* impl = this;
+  if (!tracing.cassette_dir().empty()) scope->recording = std::make_shared<detail::Recording>();
   // Every run's coroutine executes on a strand of the caller's executor: its nested runs and the
   // completions posted from the tool pool are then serialised with it, also on a multi-threaded
   // io_context.
-  return [](Impl* impl, std::shared_ptr<RunScope> scope, std::string task, tr::SpanContext parent,
-            std::stop_token stop, Clock::time_point deadline) -> asio::awaitable<RunResult> {
+  return [](Impl* impl, detail::AgentRun run, std::string task, tr::SpanContext parent) -> asio::awaitable<RunResult> {
     auto strand = asio::make_strand(co_await asio::this_coro::executor);
+    const auto scope = run.scope;
     std::string recorded_task = scope->recording ? task : std::string();
-    RunResult result = co_await asio::co_spawn(
-        strand, impl->run_agent(scope, *scope->root, std::move(task), parent, 0, stop, deadline), asio::use_awaitable);
-    if (scope->recording) impl->write_cassette(*scope, recorded_task, result);
+    RunResult result =
+        co_await asio::co_spawn(strand, impl->run_agent(std::move(run), std::move(task), parent), asio::use_awaitable);
+    if (scope->recording) {
+      scope->recording->write(impl->tracing.cassette_dir(), *scope->root, recorded_task, scope->conversation_id, result);
+    }
     co_return result;
-  }(impl, std::move(scope), std::move(task), std::move(parent), std::move(stop), deadline);
+  }(this, std::move(run), std::move(task), std::move(parent));
 }
 
 RunResult Runner::run(const Agent& agent, std::string task, RunConfig config) {
@@ -856,8 +356,8 @@ RunResult Runner::run(const Agent& agent, std::string task, RunConfig config) {
   // The trace file is complete when run() returns; a collector (OTEL_TRACES_EXPORTER) is left to
   // its batch worker: the agent's thread never waits on export (flush() or the Runner's
   // destruction waits for it).
-  if (impl_->trace_files != nullptr && !result->trace_id.empty()) {
-    impl_->trace_files->force_flush(std::chrono::seconds(5));
+  if (impl_->tracing.writes_trace_files() && !result->trace_id.empty()) {
+    impl_->tracing.flush_trace_files(std::chrono::seconds(5));
     if (impl_->options.log_trace_location) {
       spdlog::info("agentrace: trace {} written to {}", result->trace_id,
                    (impl_->options.default_tracing.trace_dir / (result->trace_id + ".jsonl")).string());

@@ -19,6 +19,7 @@
 #include <boost/asio/redirect_error.hpp>
 
 #include "agentrace/llm/asio.hpp"
+#include "deadline.hpp"
 
 namespace agentrace::agent::detail {
 
@@ -38,9 +39,10 @@ class Waiter : public std::enable_shared_from_this<Waiter> {
   }
 
   // Returns when notified (or notified since the last wait returned), or at `deadline`.
-  asio::awaitable<void> wait_until(Clock::time_point deadline) {
+  asio::awaitable<void> wait_until(const Deadline& deadline) {
     if (!fired_) {
-      timer_.expires_at(deadline);
+      // Asio saturates its arithmetic at time_point::max(): a wait that only a notification ends.
+      timer_.expires_at(deadline.when().value_or(Clock::time_point::max()));
       boost::system::error_code ec;
       co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     }

@@ -184,9 +184,9 @@ class Runner {
   // Waits until every span of finished runs has been exported (default tracing: written).
   bool flush(std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
-  struct Impl;
 
  private:
+  struct Impl;
   std::unique_ptr<Impl> impl_;
 };
 

@@ -1,0 +1,49 @@
+#include "default_tracing.hpp"
+
+#include "agentrace/tracing/jsonl.hpp"
+
+namespace agentrace::agent::detail {
+
+namespace tr = agentrace::tracing;
+
+RunnerTracing::RunnerTracing(const RunnerOptions& options) {
+  if (options.tracer) {
+    tracer_ = *options.tracer;
+  } else if (auto global = tr::global_provider(); global->enabled()) {
+    tracer_ = global->tracer("agentrace.agent", AGENTRACE_VERSION);
+  } else if (options.default_tracing.enabled) {
+    std::vector<std::unique_ptr<tr::SpanProcessor>> processors;
+    processors.push_back(tr::make_batch_processor(std::make_unique<tr::TraceDirectoryExporter>(options.default_tracing.trace_dir)));
+    trace_files_ = processors.back().get();  // owned by default_provider_ from here on
+    // A collector (or the console) too, on a batch worker of its own; the files stay.
+    if (options.default_tracing.also_export) {
+      if (auto exporter = options.default_tracing.also_export()) processors.push_back(tr::make_batch_processor(std::move(exporter)));
+    }
+    default_provider_ = tr::TracerProvider::from_env(processors.size() == 1 ? std::move(processors.front())
+                                                                              : tr::make_multi_processor(std::move(processors)));
+    tracer_ = default_provider_->tracer("agentrace.agent", AGENTRACE_VERSION);
+  }
+  if (options.cassettes.enabled) {
+    if (!options.cassettes.dir.empty()) {
+      cassette_dir_ = options.cassettes.dir;
+    } else if (default_provider_ && options.content.mode != ContentCapture::off) {
+      cassette_dir_ = options.default_tracing.trace_dir;
+    }
+  }
+}
+
+RunnerTracing::~RunnerTracing() {
+  if (default_provider_) default_provider_->shutdown(std::chrono::seconds(5));
+}
+
+void RunnerTracing::flush_trace_files(std::chrono::milliseconds timeout) {
+  if (trace_files_ != nullptr) trace_files_->force_flush(timeout);
+}
+
+bool RunnerTracing::flush(std::chrono::milliseconds timeout) {
+  if (default_provider_) return default_provider_->force_flush(timeout);
+  if (auto global = tr::global_provider(); global->enabled()) return global->force_flush(timeout);
+  return true;
+}
+
+}  // namespace agentrace::agent::detail

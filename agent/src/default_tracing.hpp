@@ -1,0 +1,39 @@
+// Where a Runner's spans go: the tracer it was given, else the global provider's, else its own
+// default tracing (one JSON Lines file per trace, and DefaultTracing::also_export beside them).
+// Also where its cassettes go. Internal to the Runner.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+
+#include "agentrace/agent/runner.hpp"
+
+namespace agentrace::agent::detail {
+
+class RunnerTracing {
+ public:
+  explicit RunnerTracing(const RunnerOptions& options);
+  ~RunnerTracing();  // shuts the default tracing down (at most 5 s)
+  RunnerTracing(const RunnerTracing&) = delete;
+  RunnerTracing& operator=(const RunnerTracing&) = delete;
+
+  [[nodiscard]] const tracing::Tracer& tracer() const noexcept { return tracer_; }
+  // The directory cassettes are written to; empty: none are.
+  [[nodiscard]] const std::filesystem::path& cassette_dir() const noexcept { return cassette_dir_; }
+  // Whether the default tracing's trace files are in use (and so the trace location to log).
+  [[nodiscard]] bool writes_trace_files() const noexcept { return trace_files_ != nullptr; }
+  // Waits until a finished run's trace file is written (not for a collector: the agent's thread
+  // never waits on export).
+  void flush_trace_files(std::chrono::milliseconds timeout);
+  // Waits until every span of finished runs has been exported, wherever it goes.
+  bool flush(std::chrono::milliseconds timeout);
+
+ private:
+  tracing::Tracer tracer_;
+  std::shared_ptr<tracing::TracerProvider> default_provider_;  // set when the default tracing is used
+  tracing::SpanProcessor* trace_files_ = nullptr;              // default_provider_'s processor for the files
+  std::filesystem::path cassette_dir_;
+};
+
+}  // namespace agentrace::agent::detail
