@@ -18,7 +18,7 @@
 
 #include <boost/asio/redirect_error.hpp>
 
-#include "agentrace/llm/asio.hpp"
+#include "agentrace/base/asio.hpp"
 #include "deadline.hpp"
 
 namespace agentrace::agent::detail {

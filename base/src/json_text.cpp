@@ -1,4 +1,5 @@
 #include "agentrace/base/json_text.hpp"
+#include "agentrace/base/utf8.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -179,6 +180,14 @@ void append_json_quoted_int(std::string& out, std::int64_t value) {
   out += '"';
   append_number(out, value);
   out += '"';
+}
+
+std::size_t utf8_prefix_length(std::string_view text, std::size_t max_bytes) noexcept {
+  if (text.size() <= max_bytes) return text.size();
+  std::size_t n = max_bytes;
+  // Back up over continuation bytes so the cut lands before the lead byte of a split character.
+  while (n > 0 && utf8_continuation(text[n])) --n;
+  return n;
 }
 
 }  // namespace agentrace::base

@@ -13,6 +13,7 @@
 #include <stdexcept>
 
 #include "agentrace/agent/runner.hpp"
+#include "agentrace/base/utf8.hpp"
 #include "agentrace/llm/model_string.hpp"
 #include "agentrace/otlp/otlp_exporter.hpp"
 #include "agentrace/tracing/jsonl.hpp"
@@ -42,9 +43,7 @@ struct DemoOptions {
 std::string one_line(const std::string& text, std::size_t max) {
   std::string line = text.substr(0, text.find('\n'));
   if (line.size() > max) {
-    std::size_t cut = max;
-    while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80) --cut;
-    line = line.substr(0, cut) + "…";
+    line = line.substr(0, base::utf8_prefix_length(line, max)) + "…";
   } else if (line.size() < text.size()) {
     line += " …";
   }

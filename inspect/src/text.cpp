@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "agentrace/base/utf8.hpp"
 #include "agentrace/tracing/render.hpp"
 
 namespace agentrace::inspect {
@@ -42,7 +43,7 @@ std::string one_line(std::string_view text, std::size_t max) {
       cut = i + 1 < text.size();
       break;
     }
-    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) {
+    if (!base::utf8_continuation(c)) {
       if (chars == max) {
         cut = true;
         break;
@@ -58,8 +59,7 @@ std::string one_line(std::string_view text, std::size_t max) {
 // `text` cut to `max` bytes at a UTF-8 boundary, with a note of what was left out.
 std::string cap(std::string_view text, std::size_t max) {
   if (text.size() <= max) return std::string(text);
-  std::size_t cut = max;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  const std::size_t cut = base::utf8_prefix_length(text, max);
   return std::string(text.substr(0, cut)) + "… [" + std::to_string(text.size() - cut) + " more bytes]";
 }
 

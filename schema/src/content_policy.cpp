@@ -1,20 +1,15 @@
 // The content policy: what of a text a span may keep.
 #include "agentrace/schema/content_policy.hpp"
 
+#include "agentrace/base/utf8.hpp"
 #include "agentrace/tracing/env.hpp"
 
 namespace agentrace::schema {
 namespace {
 
-// Backs up from `at` to the start of a UTF-8 sequence, so a cut never splits a character.
-std::size_t utf8_boundary(std::string_view text, std::size_t at) noexcept {
-  while (at > 0 && at < text.size() && (static_cast<unsigned char>(text[at]) & 0xC0) == 0x80) --at;
-  return at;
-}
-
 // The truncated form of `text` (longer than `max_bytes`), with its marker.
 std::string truncated(std::string_view text, std::size_t max_bytes) {
-  const std::size_t cut = utf8_boundary(text, max_bytes);
+  const std::size_t cut = base::utf8_prefix_length(text, max_bytes);
   std::string out(text.substr(0, cut));
   out += "...[truncated ";
   out += std::to_string(text.size() - cut);

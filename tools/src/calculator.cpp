@@ -23,7 +23,7 @@
 
 #include "agentrace/tools/builtin.hpp"
 #include "agentrace/tools/typed_tool.hpp"
-#include "utf8.hpp"
+#include "agentrace/base/utf8.hpp"
 
 namespace agentrace::tools {
 
@@ -260,7 +260,7 @@ class Evaluator {
       const std::size_t length = (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
       if (length > 0 && pos_ + length <= text_.size()) {
         const std::string_view ch = text_.substr(pos_, length);
-        if (internal::is_valid_utf8(ch)) return "character '" + std::string(ch) + "'";
+        if (base::utf8_valid(ch)) return "character '" + std::string(ch) + "'";
       }
     }
     static constexpr char hex[] = "0123456789ABCDEF";

@@ -12,7 +12,7 @@
 
 #include "agentrace/tools/builtin.hpp"
 #include "agentrace/tools/typed_tool.hpp"
-#include "utf8.hpp"
+#include "agentrace/base/utf8.hpp"
 
 namespace agentrace::tools {
 
@@ -40,7 +40,7 @@ std::string shown(const std::string& relative) {
 // `text` itself when it is valid UTF-8, else with the invalid bytes replaced by U+FFFD: file
 // names are bytes, but the listing is JSON.
 std::string printable(const std::string& text) {
-  if (internal::is_valid_utf8(text)) return text;
+  if (base::utf8_valid(text)) return text;
   return Json::parse(Json(text).dump(-1, ' ', false, Json::error_handler_t::replace)).get<std::string>();
 }
 
@@ -149,7 +149,7 @@ ToolPtr make_read_file_tool(fs::path root, std::size_t max_bytes) {
         if (text.size() > max_bytes) {
           return ToolResult::error("file " + shown(path) + " is larger than the limit of " + std::to_string(max_bytes) + " bytes");
         }
-        if (text.find('\0') != std::string::npos || !internal::is_valid_utf8(text)) {
+        if (text.find('\0') != std::string::npos || !base::utf8_valid(text)) {
           return ToolResult::error("file " + shown(path) + " is not UTF-8 text (binary files cannot be read)");
         }
         return ToolResult::text(std::move(text));

@@ -7,9 +7,10 @@
 // schemas are only read, and each check builds its own valijson::Validator).
 #include "agentrace/tools/registry.hpp"
 
-#include "agentrace/base/json_depth.hpp"
-
 #include <cxxabi.h>
+
+#include "agentrace/base/demangle.hpp"
+#include "agentrace/base/json_depth.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -119,17 +120,6 @@ Json normalize_integral_numbers(const Json& value) {
     return out;
   }
   return value;
-}
-
-// GCC's names carry the ABI's inline namespace ("std::__cxx11::..."), which is noise to a reader.
-std::string readable_type_name(const char* mangled) {
-  int status = 0;
-  std::unique_ptr<char, void (*)(void*)> demangled(abi::__cxa_demangle(mangled, nullptr, nullptr, &status), std::free);
-  std::string name = status == 0 && demangled ? demangled.get() : mangled;
-  for (std::string_view noise : {"__cxx11::"}) {
-    for (auto pos = name.find(noise); pos != std::string::npos; pos = name.find(noise)) name.erase(pos, noise.size());
-  }
-  return name;
 }
 
 }  // namespace
@@ -257,11 +247,11 @@ ToolResult ToolRegistry::execute(std::string_view name, const Json& arguments, T
       return ToolResult::error("invalid arguments for tool '" + std::string(name) + "': " + e.what(),
                                ToolErrorKind::invalid_arguments);
     } catch (const std::exception& e) {
-      return ToolResult::error(readable_type_name(typeid(e).name()) + ": " + e.what(), ToolErrorKind::execution);
+      return ToolResult::error(base::demangle(typeid(e).name()) + ": " + e.what(), ToolErrorKind::execution);
     } catch (...) {
       const std::type_info* type = abi::__cxa_current_exception_type();
       return ToolResult::error("tool '" + std::string(name) + "' threw an exception of type " +
-                                   (type != nullptr ? readable_type_name(type->name()) : std::string("unknown")),
+                                   (type != nullptr ? base::demangle(type->name()) : std::string("unknown")),
                                ToolErrorKind::execution);
     }
   } catch (...) {

@@ -4,7 +4,7 @@
 #include <utility>
 
 #include "agentrace/tools/typed_tool.hpp"
-#include "utf8.hpp"
+#include "agentrace/base/utf8.hpp"
 
 namespace agentrace::tools {
 
@@ -72,7 +72,7 @@ std::string describe_json_value(const Json& value) {
       if (s.size() <= max_string_bytes) {
         return "string " + Json(s).dump(-1, ' ', false, Json::error_handler_t::replace);
       }
-      const std::string head = s.substr(0, internal::utf8_prefix_length(s, max_string_bytes));
+      const std::string head = s.substr(0, base::utf8_prefix_length(s, max_string_bytes));
       return "string " + Json(head).dump(-1, ' ', false, Json::error_handler_t::replace) + "... (" +
              std::to_string(s.size()) + " bytes)";
     }

@@ -9,6 +9,7 @@
 
 #include "agentrace/tracing/attributes.hpp"
 #include "agentrace/base/json_text.hpp"
+#include "agentrace/base/utf8.hpp"
 
 namespace agentrace::tracing::detail {
 

@@ -1,13 +1,12 @@
 #include "agentrace/tracing/tracer.hpp"
 
-#include <cxxabi.h>
-
 #include <algorithm>
 #include <cstdlib>
 #include <functional>
 #include <mutex>
 #include <typeinfo>
 
+#include "agentrace/base/demangle.hpp"
 #include "env.hpp"
 #include "key_intern.hpp"
 #include "span_pool.hpp"
@@ -57,11 +56,6 @@ std::uint32_t limit_attributes(Attributes& attributes, std::size_t max_count, st
   return dropped;
 }
 
-std::string demangle(const char* name) {
-  int status = 0;
-  std::unique_ptr<char, void (*)(void*)> out(abi::__cxa_demangle(name, nullptr, nullptr, &status), std::free);
-  return (status == 0 && out) ? std::string(out.get()) : std::string(name);
-}
 
 }  // namespace
 
@@ -232,7 +226,7 @@ Span& Span::record_exception(std::string_view type, std::string_view message, bo
 
 Span& Span::record_exception(const std::exception& e, bool escaped) {
   if (data_ == nullptr) return *this;
-  return record_exception(demangle(typeid(e).name()), e.what(), escaped);
+  return record_exception(base::demangle(typeid(e).name()), e.what(), escaped);
 }
 
 Span& Span::record_exception(std::exception_ptr e, bool escaped) {

@@ -27,7 +27,7 @@
 #include <vector>
 
 #include "agentrace/agent/agent.hpp"
-#include "agentrace/llm/asio.hpp"
+#include "agentrace/base/asio.hpp"
 #include "agentrace/memory/run_memory.hpp"
 #include "agentrace/schema/content_policy.hpp"
 #include "agentrace/tools/tool.hpp"

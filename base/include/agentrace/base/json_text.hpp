@@ -1,6 +1,6 @@
 // JSON text written straight into a std::string, with no document tree in between: the trace
 // file formats (OTLP/JSON, Jaeger, Chrome trace), the Runner's gen_ai.*.messages and tool
-// arguments. Also the UTF-8 checks those writers need (model output is not guaranteed UTF-8).
+// arguments. Ill-formed UTF-8 is replaced (utf8.hpp).
 #pragma once
 
 #include <cstddef>
@@ -22,14 +22,6 @@ void append_json_string(std::string& out, std::string_view text);
 // levels (a model's tool arguments can) is written like any other.
 void append_json(std::string& out, const nlohmann::json& value);
 [[nodiscard]] std::string json_text(const nlohmann::json& value);
-
-// The length of the well-formed UTF-8 sequence at p[0] (a byte >= 0x80) when `left` bytes are
-// readable, or 0 (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF).
-std::size_t utf8_sequence_length(const unsigned char* p, std::size_t left) noexcept;
-// Whether `text` is well-formed UTF-8 (ASCII is checked eight bytes at a time).
-bool utf8_valid(std::string_view text) noexcept;
-// Appends `text` with every ill-formed byte replaced by U+FFFD, as nlohmann's dump(replace) does.
-void append_utf8_sanitized(std::string& out, std::string_view text);
 
 void append_json_uint(std::string& out, std::uint64_t value);
 void append_json_int(std::string& out, std::int64_t value);

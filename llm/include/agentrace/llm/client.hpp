@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include "agentrace/llm/asio.hpp"
+#include "agentrace/base/asio.hpp"
 #include "agentrace/llm/message.hpp"
 #include "agentrace/tracing/ids.hpp"
 #include "agentrace/tracing/propagation.hpp"

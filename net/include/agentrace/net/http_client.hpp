@@ -15,7 +15,7 @@
 #include <string>
 #include <string_view>
 
-#include "agentrace/net/asio.hpp"
+#include "agentrace/base/asio.hpp"
 #include "agentrace/net/headers.hpp"
 
 namespace agentrace::net {
