@@ -25,7 +25,10 @@ enum class LlmErrorKind : std::uint8_t {
   bad_request,         // HTTP 400, 404, 422: the request is wrong; retrying will not help
   authentication,      // HTTP 401, 403
   malformed_response,  // the body does not parse or lacks required fields
-  script_exhausted,    // a scripted model was called more times than it has replies
+  // A scripted or replayed model was called more times than it has replies. A production kind,
+  // not a test one: `agentrace replay` and agent::replay() report with it that a run asked its
+  // recording for more than was recorded (the agents changed), and a cassette stores it.
+  script_exhausted,
   cancelled,
 };
 
