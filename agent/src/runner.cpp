@@ -11,11 +11,11 @@
 
 #include "agentrace/agent/cassette.hpp"
 #include "agentrace/agent/conventions.hpp"
+#include "agentrace/formats/jsonl.hpp"
 #include "agentrace/otlp/otlp_exporter.hpp"
 #include "agentrace/tools/builtin.hpp"
 #include "agentrace/tools/registry.hpp"
 #include "agentrace/tracing/env.hpp"
-#include "agentrace/tracing/jsonl.hpp"
 #include "content_json.hpp"
 #include "traced_store.hpp"
 #include "waiter.hpp"
@@ -119,7 +119,7 @@ struct Runner::Impl {
       tracer = global->tracer("agentrace.agent", AGENTRACE_VERSION);
     } else if (options.default_tracing.enabled) {
       std::vector<std::unique_ptr<tr::SpanProcessor>> processors;
-      processors.push_back(tr::make_batch_processor(std::make_unique<tr::TraceDirectoryExporter>(options.default_tracing.trace_dir)));
+      processors.push_back(tr::make_batch_processor(std::make_unique<formats::TraceDirectoryExporter>(options.default_tracing.trace_dir)));
       trace_files = processors.back().get();  // owned by default_provider from here on
       // OTEL_TRACES_EXPORTER=otlp|console sends the same spans there too, on a batch worker of
       // its own (jsonl and none: the files alone). With OTEL_TRACES_EXPORTER unset, an OTLP

@@ -8,12 +8,12 @@
 
 #include "agentrace/agent/conventions.hpp"
 #include "agentrace/agent/runner.hpp"
+#include "agentrace/formats/jsonl.hpp"
 #include "agentrace/llm/scripted.hpp"
 #include "agentrace/memory/store.hpp"
 #include "agentrace/testkit/catch2.hpp"
 #include "agentrace/tools/builtin.hpp"
 #include "agentrace/tools/typed_tool.hpp"
-#include "agentrace/tracing/jsonl.hpp"
 #include "support/loopback_http_server.hpp"
 #include "support/otlp_receiver.hpp"
 #include "support/test_support.hpp"
@@ -253,7 +253,7 @@ TEST_CASE("traced by default: a run writes its trace as JSONL named by its trace
     trace_id = result.trace_id;
     REQUIRE(trace_id.size() == 32);
     // The file is complete when run() returns.
-    const auto read = tracing::read_jsonl_file(dir / (trace_id + ".jsonl"));
+    const auto read = formats::read_jsonl_file(dir / (trace_id + ".jsonl"));
     CHECK(read.errors.empty());
     CHECK(read.spans.size() == 4);
     const SpanTree tree(read.spans);
@@ -288,7 +288,7 @@ TEST_CASE("traced by default: an OTLP endpoint alone also exports over OTLP", "[
     agent::Runner runner(default_tracing_into(dir.path()));
     const auto result = runner.run(solo_agent(), "hello");
     REQUIRE(result.ok());
-    CHECK(tracing::read_jsonl_file(dir.path() / (result.trace_id + ".jsonl")).spans.size() == 4);
+    CHECK(formats::read_jsonl_file(dir.path() / (result.trace_id + ".jsonl")).spans.size() == 4);
     REQUIRE(runner.flush(20s));
     CHECK(receiver.spans().size() == 4);
   }
@@ -311,7 +311,7 @@ TEST_CASE("traced by default with a slow collector: run() waits for its trace fi
   const auto took = std::chrono::steady_clock::now() - start;
   REQUIRE(result.ok());
   CHECK(took < 2s);  // against the collector's 3 s: only a wait on the collector fails this
-  CHECK(tracing::read_jsonl_file(dir.path() / (result.trace_id + ".jsonl")).spans.size() == 4);
+  CHECK(formats::read_jsonl_file(dir.path() / (result.trace_id + ".jsonl")).spans.size() == 4);
   REQUIRE(runner.flush(20s));
   CHECK(receiver.spans().size() == 4);
 }

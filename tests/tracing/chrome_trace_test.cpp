@@ -12,10 +12,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "agentrace/tracing/chrome_trace.hpp"
-#include "agentrace/tracing/jsonl.hpp"
+#include "agentrace/formats/chrome_trace.hpp"
+#include "agentrace/formats/jsonl.hpp"
 #include "sample_spans.hpp"
 
+using namespace agentrace::formats;
 using namespace agentrace::tracing;
 using agentrace::testing::plain_span;
 using agentrace::testing::t0;

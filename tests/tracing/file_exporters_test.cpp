@@ -11,13 +11,14 @@
 
 #include <nlohmann/json.hpp>
 
-#include "agentrace/tracing/file_exporters.hpp"
-#include "agentrace/tracing/jsonl.hpp"
-#include "agentrace/tracing/otlp_encoding.hpp"
+#include "agentrace/formats/file_exporters.hpp"
+#include "agentrace/formats/jsonl.hpp"
+#include "agentrace/formats/otlp_encoding.hpp"
 #include "agentrace/tracing/tracer.hpp"
 #include "sample_spans.hpp"
 #include "support/test_support.hpp"
 
+using namespace agentrace::formats;
 using namespace agentrace::tracing;
 using agentrace::testing::plain_span;
 using agentrace::testing::pointers;

@@ -6,9 +6,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "agentrace/tracing/jaeger.hpp"
+#include "agentrace/formats/jaeger.hpp"
 #include "sample_spans.hpp"
 
+using namespace agentrace::formats;
 using namespace agentrace::tracing;
 using agentrace::testing::full_span;
 using agentrace::testing::plain_span;

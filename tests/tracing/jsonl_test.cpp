@@ -13,9 +13,10 @@
 #include <thread>
 #include <vector>
 
-#include "agentrace/tracing/jsonl.hpp"
+#include "agentrace/formats/jsonl.hpp"
 #include "support/test_support.hpp"
 
+using namespace agentrace::formats;
 using namespace agentrace::tracing;
 using Catch::Matchers::Contains;
 using Catch::Matchers::EndsWith;

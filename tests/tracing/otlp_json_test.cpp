@@ -9,10 +9,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "agentrace/tracing/otlp_encoding.hpp"
+#include "agentrace/formats/otlp_encoding.hpp"
 #include "sample_spans.hpp"
 #include "support/test_support.hpp"
 
+using namespace agentrace::formats;
 using namespace agentrace::tracing;
 using agentrace::testing::full_span;
 using agentrace::testing::plain_span;

@@ -7,10 +7,11 @@
 #include <string>
 #include <vector>
 
-#include "agentrace/tracing/otlp_encoding.hpp"
+#include "agentrace/formats/otlp_encoding.hpp"
 #include "sample_spans.hpp"
 #include "support/protobuf_decoder.hpp"
 
+using namespace agentrace::formats;
 using namespace agentrace::tracing;
 using agentrace::testing::full_span;
 using agentrace::testing::plain_span;
