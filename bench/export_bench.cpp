@@ -6,10 +6,11 @@
 #include <string>
 #include <vector>
 
-#include "agentrace/tracing/chrome_trace.hpp"
-#include "agentrace/tracing/jaeger.hpp"
-#include "agentrace/tracing/otlp_encoding.hpp"
+#include "agentrace/formats/chrome_trace.hpp"
+#include "agentrace/formats/jaeger.hpp"
+#include "agentrace/formats/otlp_encoding.hpp"
 
+using namespace agentrace::formats;
 using namespace agentrace::tracing;
 
 namespace {

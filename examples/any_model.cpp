@@ -14,12 +14,13 @@
 
 #include "agentrace/schema/names.hpp"
 #include "agentrace/agent/runner.hpp"
+#include "agentrace/formats/jsonl.hpp"
 #include "agentrace/llm/model_string.hpp"
 #include "agentrace/llm/scripted.hpp"
 #include "agentrace/tools/builtin.hpp"
-#include "agentrace/tracing/jsonl.hpp"
 
 namespace ag = agentrace::agent;
+namespace formats = agentrace::formats;
 namespace llm = agentrace::llm;
 namespace tools = agentrace::tools;
 namespace tr = agentrace::tracing;
@@ -57,7 +58,7 @@ int main(int argc, char** argv) {
   if (result.trace_id.empty()) return result.ok() ? 0 : 1;
 
   const auto file = ag::DefaultTracing::from_env().trace_dir / (result.trace_id + ".jsonl");
-  for (const tr::SpanData& span : tr::read_jsonl_file(file).spans) {
+  for (const tr::SpanData& span : formats::read_jsonl_file(file).spans) {
     if (!span.name.starts_with("chat ")) continue;
     std::printf("%s:", span.name.c_str());
     for (const tr::Attribute& a : span.attributes) {

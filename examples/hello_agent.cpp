@@ -15,12 +15,13 @@
 #include <string>
 
 #include "agentrace/agent/runner.hpp"
+#include "agentrace/formats/jsonl.hpp"
 #include "agentrace/llm/scripted.hpp"
 #include "agentrace/tools/typed_tool.hpp"
-#include "agentrace/tracing/jsonl.hpp"
 #include "agentrace/tracing/render.hpp"
 
 namespace ag = agentrace::agent;
+namespace formats = agentrace::formats;
 namespace llm = agentrace::llm;
 namespace tools = agentrace::tools;
 namespace tr = agentrace::tracing;
@@ -63,7 +64,7 @@ int main() {
 
   // The file is complete when run() returns.
   const auto file = ag::DefaultTracing::from_env().trace_dir / (result.trace_id + ".jsonl");
-  const tr::JsonlReadResult trace = tr::read_jsonl_file(file);
+  const formats::JsonlReadResult trace = formats::read_jsonl_file(file);
   std::printf("%s", tr::render_tree(trace.spans).c_str());
   std::printf("\nview it again with: agentrace view %s\n", file.c_str());
   return trace.spans.empty() ? 1 : 0;

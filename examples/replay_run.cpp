@@ -18,14 +18,14 @@
 #include <string>
 
 #include "agentrace/agent/replay.hpp"
+#include "agentrace/formats/jsonl.hpp"
 #include "agentrace/llm/scripted.hpp"
 #include "agentrace/tools/typed_tool.hpp"
-#include "agentrace/tracing/jsonl.hpp"
 
 namespace ag = agentrace::agent;
+namespace formats = agentrace::formats;
 namespace llm = agentrace::llm;
 namespace tools = agentrace::tools;
-namespace tr = agentrace::tracing;
 
 namespace {
 
@@ -60,7 +60,7 @@ int main() {
   std::printf("original: %s\ncassette: %s\n\n", original.output.c_str(), original.cassette.c_str());
 
   const ag::Cassette cassette = ag::Cassette::load(original.cassette);
-  const auto spans = tr::read_jsonl_file(ag::trace_path_for_cassette(original.cassette)).spans;
+  const auto spans = formats::read_jsonl_file(ag::trace_path_for_cassette(original.cassette)).spans;
 
   // 2. The same agent again: any model will do, replay() swaps in the recording.
   const auto same = ag::replay(make_converter(0.92, model), cassette, spans);

@@ -17,10 +17,11 @@
 #include <thread>
 #include <vector>
 
+#include "agentrace/formats/jsonl.hpp"
 #include "agentrace/tracing/console_exporter.hpp"
-#include "agentrace/tracing/jsonl.hpp"
 #include "agentrace/tracing/tracer.hpp"
 
+namespace formats = agentrace::formats;
 namespace tr = agentrace::tracing;
 
 namespace {
@@ -141,7 +142,7 @@ int main(int argc, char** argv) {
   // (in batches, from the background worker).
   std::vector<std::unique_ptr<tr::SpanProcessor>> processors;
   processors.push_back(tr::make_simple_processor(std::make_unique<tr::ConsoleExporter>(stdout)));
-  processors.push_back(tr::make_batch_processor(std::make_unique<tr::JsonlFileExporter>(trace_file)));
+  processors.push_back(tr::make_batch_processor(std::make_unique<formats::JsonlFileExporter>(trace_file)));
   tr::TracerProvider provider(tr::TracerProviderOptions{.processor = tr::make_multi_processor(std::move(processors))});
   const tr::Tracer tracer = provider.tracer("examples.traced_pipeline", "0.1.0");
 

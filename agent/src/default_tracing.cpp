@@ -1,6 +1,6 @@
 #include "default_tracing.hpp"
 
-#include "agentrace/tracing/jsonl.hpp"
+#include "agentrace/formats/jsonl.hpp"
 
 namespace agentrace::agent::detail {
 
@@ -13,7 +13,7 @@ RunnerTracing::RunnerTracing(const RunnerOptions& options) {
     tracer_ = global->tracer("agentrace.agent", AGENTRACE_VERSION);
   } else if (options.default_tracing.enabled) {
     std::vector<std::unique_ptr<tr::SpanProcessor>> processors;
-    processors.push_back(tr::make_batch_processor(std::make_unique<tr::TraceDirectoryExporter>(options.default_tracing.trace_dir)));
+    processors.push_back(tr::make_batch_processor(std::make_unique<formats::TraceDirectoryExporter>(options.default_tracing.trace_dir)));
     trace_files_ = processors.back().get();  // owned by default_provider_ from here on
     // A collector (or the console) too, on a batch worker of its own; the files stay.
     if (options.default_tracing.also_export) {

@@ -14,9 +14,9 @@
 
 #include "agentrace/agent/runner.hpp"
 #include "agentrace/base/utf8.hpp"
+#include "agentrace/formats/jsonl.hpp"
 #include "agentrace/llm/model_string.hpp"
 #include "agentrace/otlp/otlp_exporter.hpp"
-#include "agentrace/tracing/jsonl.hpp"
 #include "agentrace/tracing/propagation.hpp"
 #include "agentrace/tracing/render.hpp"
 #include "demo_agents.hpp"
@@ -302,7 +302,7 @@ int run_demo(const DemoOptions& o) {
     tracing::RenderOptions render;
     render.color = color;
     render.width = terminal_width(stdout);
-    const auto read = tracing::read_jsonl_file(trace_file);
+    const auto read = formats::read_jsonl_file(trace_file);
     out += "\nSpan tree:\n" + tracing::render_tree(read.spans, render);
     out += "\nTimeline:\n" + tracing::render_timeline(read.spans, render);
   }

@@ -7,11 +7,11 @@
 #include <memory>
 #include <vector>
 
-#include "agentrace/tracing/chrome_trace.hpp"
-#include "agentrace/tracing/file_exporters.hpp"
-#include "agentrace/tracing/jaeger.hpp"
-#include "agentrace/tracing/jsonl.hpp"
-#include "agentrace/tracing/otlp_encoding.hpp"
+#include "agentrace/formats/chrome_trace.hpp"
+#include "agentrace/formats/file_exporters.hpp"
+#include "agentrace/formats/jaeger.hpp"
+#include "agentrace/formats/jsonl.hpp"
+#include "agentrace/formats/otlp_encoding.hpp"
 #include "trace_input.hpp"
 
 namespace agentrace::cli {
@@ -27,15 +27,15 @@ std::string encode(const std::string& format, const std::vector<tracing::SpanDat
   for (const auto& s : spans) batch.push_back(&s);
   std::string data;
   if (format == "otlp-proto") {
-    tracing::append_otlp_protobuf(batch, data);
+    formats::append_otlp_protobuf(batch, data);
     return data;  // binary: no newline
   }
   if (format == "otlp-json") {
-    tracing::append_otlp_json(batch, data);
+    formats::append_otlp_json(batch, data);
   } else if (format == "jaeger") {
-    tracing::append_jaeger_json(batch, data);
+    formats::append_jaeger_json(batch, data);
   } else {
-    tracing::append_chrome_trace_json(batch, data);
+    formats::append_chrome_trace_json(batch, data);
   }
   data += '\n';
   return data;
@@ -50,13 +50,13 @@ int run_export(const ExportOptions& options, std::FILE* out, std::FILE* err) {
   }
   auto read = read_trace_file(options.file, "export", err);
   if (!read) return exit_failure;
-  tracing::JsonlReadResult& result = *read;
+  formats::JsonlReadResult& result = *read;
   if (report_no_spans(result, options.file, "export", err)) return exit_failure;  // nothing written
 
   const std::string data = encode(options.format, result.spans);
   if (!options.output.empty()) {
     std::string error;
-    if (!tracing::write_file_atomically(options.output, data, &error)) {
+    if (!formats::write_file_atomically(options.output, data, &error)) {
       std::fprintf(err, "agentrace export: %s\n", error.c_str());
       return exit_failure;
     }

@@ -9,7 +9,7 @@
 
 #include "agentrace/inspect/model.hpp"
 #include "agentrace/agent/runner.hpp"
-#include "agentrace/tracing/jsonl.hpp"
+#include "agentrace/formats/jsonl.hpp"
 #include "agentrace/tracing/render.hpp"
 #include "terminal.hpp"
 
@@ -61,9 +61,9 @@ std::string pad(std::string s, std::size_t width) {
 Row read_row(const fs::path& file) {
   Row row;
   row.file = file.string();
-  tracing::JsonlReadResult read;
+  formats::JsonlReadResult read;
   try {
-    read = tracing::read_jsonl_file(file);
+    read = formats::read_jsonl_file(file);
   } catch (const std::exception& e) {
     row.status = "unreadable";
     row.problem = e.what();

@@ -4,8 +4,8 @@
 #include <memory>
 
 #include "agentrace/agent/replay.hpp"
+#include "agentrace/formats/jsonl.hpp"
 #include "agentrace/memory/store.hpp"
-#include "agentrace/tracing/jsonl.hpp"
 #include "demo_agents.hpp"
 #include "terminal.hpp"
 #include "trace_input.hpp"

@@ -7,10 +7,10 @@
 #include <memory>
 #include <set>
 
+#include "agentrace/formats/jsonl.hpp"
+#include "agentrace/formats/otlp_encoding.hpp"
 #include "agentrace/net/url.hpp"
 #include "agentrace/otlp/otlp_exporter.hpp"
-#include "agentrace/tracing/jsonl.hpp"
-#include "agentrace/tracing/otlp_encoding.hpp"
 #include "trace_input.hpp"
 
 namespace agentrace::cli {
@@ -52,7 +52,7 @@ int run_send(const SendOptions& options, std::FILE* out, std::FILE* err) {
 
   auto read = read_trace_file(options.file, "send", err);
   if (!read) return exit_failure;
-  tracing::JsonlReadResult& result = *read;
+  formats::JsonlReadResult& result = *read;
   if (report_no_spans(result, options.file, "send", err)) return exit_failure;
 
   const std::string path = url.target.substr(0, url.target.find('?'));

@@ -3,7 +3,7 @@
 #include <exception>
 #include <fstream>
 
-#include "agentrace/tracing/otlp_encoding.hpp"
+#include "agentrace/formats/otlp_encoding.hpp"
 
 namespace agentrace::cli {
 namespace {
@@ -18,11 +18,11 @@ std::string file_head(const std::string& path) {
 
 }  // namespace
 
-std::optional<tracing::JsonlReadResult> read_trace_file(const std::string& file, std::string_view command, std::FILE* err) {
-  tracing::JsonlReadResult result;
+std::optional<formats::JsonlReadResult> read_trace_file(const std::string& file, std::string_view command, std::FILE* err) {
+  formats::JsonlReadResult result;
   try {
-    result = tracing::looks_like_otlp_json(file_head(file)) ? tracing::read_otlp_json_file(file)
-                                                            : tracing::read_jsonl_file(file);
+    result = formats::looks_like_otlp_json(file_head(file)) ? formats::read_otlp_json_file(file)
+                                                            : formats::read_jsonl_file(file);
   } catch (const std::exception& e) {
     std::fprintf(err, "agentrace %.*s: %s\n", static_cast<int>(command.size()), command.data(), e.what());
     return std::nullopt;
@@ -31,7 +31,7 @@ std::optional<tracing::JsonlReadResult> read_trace_file(const std::string& file,
   return result;
 }
 
-bool report_no_spans(const tracing::JsonlReadResult& result, const std::string& file, std::string_view command,
+bool report_no_spans(const formats::JsonlReadResult& result, const std::string& file, std::string_view command,
                      std::FILE* err) {
   if (!result.spans.empty()) return false;
   std::fprintf(err, "agentrace %.*s: %s: no spans%s\n", static_cast<int>(command.size()), command.data(), file.c_str(),

@@ -7,17 +7,17 @@
 #include <string>
 #include <string_view>
 
-#include "agentrace/tracing/jsonl.hpp"
+#include "agentrace/formats/jsonl.hpp"
 
 namespace agentrace::cli {
 
 // Malformed lines are reported on `err` as "<file>:<line>: <message>" and left out of the result.
 // nullopt, after "agentrace <command>: <why>" on `err`, when the file cannot be read at all.
-std::optional<tracing::JsonlReadResult> read_trace_file(const std::string& file, std::string_view command, std::FILE* err);
+std::optional<formats::JsonlReadResult> read_trace_file(const std::string& file, std::string_view command, std::FILE* err);
 
 // True, after "agentrace <command>: <file>: no spans" (and why, when every line was malformed) on
 // `err`, when `result` holds no span: an empty input is an error (exit 1) for every command.
-bool report_no_spans(const tracing::JsonlReadResult& result, const std::string& file, std::string_view command,
+bool report_no_spans(const formats::JsonlReadResult& result, const std::string& file, std::string_view command,
                      std::FILE* err);
 
 }  // namespace agentrace::cli

@@ -4,10 +4,10 @@
 #include <exception>
 #include <memory>
 
+#include "agentrace/formats/jsonl.hpp"
 #include "agentrace/inspect/json.hpp"
 #include "agentrace/inspect/model.hpp"
 #include "agentrace/inspect/text.hpp"
-#include "agentrace/tracing/jsonl.hpp"
 #include "agentrace/tracing/render.hpp"
 #include "terminal.hpp"
 #include "trace_input.hpp"
@@ -18,7 +18,7 @@ namespace agentrace::cli {
 int run_view(const ViewOptions& options, std::FILE* out, std::FILE* err) {
   auto read = read_trace_file(options.file, "view", err);
   if (!read) return exit_failure;
-  const tracing::JsonlReadResult& result = *read;
+  const formats::JsonlReadResult& result = *read;
   // An input without spans is an error (exit 1); --json still prints its (empty) view and errors.
   const bool no_spans = report_no_spans(result, options.file, "view", err);
   if (no_spans && !options.json) return exit_failure;

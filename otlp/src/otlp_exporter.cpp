@@ -15,11 +15,11 @@
 #include <set>
 #include <stdexcept>
 
+#include "agentrace/formats/jsonl.hpp"
+#include "agentrace/formats/otlp_encoding.hpp"
 #include "agentrace/net/url.hpp"
 #include "agentrace/tracing/console_exporter.hpp"
 #include "agentrace/tracing/env.hpp"
-#include "agentrace/tracing/jsonl.hpp"
-#include "agentrace/tracing/otlp_encoding.hpp"
 #include "agentrace/tracing/span_data.hpp"
 
 namespace agentrace::otlp {
@@ -311,9 +311,9 @@ tracing::ExportResult OtlpHttpExporter::export_spans(tracing::SpanBatch batch, s
   try {
     s.payload.clear();
     if (s.options.protocol == Protocol::http_json) {
-      tracing::append_otlp_json(batch, s.payload);
+      formats::append_otlp_json(batch, s.payload);
     } else {
-      tracing::append_otlp_protobuf(batch, s.payload);
+      formats::append_otlp_protobuf(batch, s.payload);
     }
     request.method = "POST";
     request.url = s.options.endpoint;
@@ -509,7 +509,7 @@ std::unique_ptr<tracing::SpanExporter> make_exporter_from_env() {
   if (choice == "none") return nullptr;
   if (choice == "console") return std::make_unique<tracing::ConsoleExporter>();
   if (choice == "jsonl") {
-    return std::make_unique<tracing::TraceDirectoryExporter>(
+    return std::make_unique<formats::TraceDirectoryExporter>(
         tracing::env_string("AGENTRACE_TRACE_DIR").value_or(".agentrace/traces"));
   }
   return std::make_unique<OtlpHttpExporter>(OtlpExporterOptions::from_env());

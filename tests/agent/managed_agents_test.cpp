@@ -8,13 +8,13 @@
 
 #include "agentrace/schema/names.hpp"
 #include "agentrace/agent/runner.hpp"
+#include "agentrace/formats/jsonl.hpp"
 #include "agentrace/llm/scripted.hpp"
 #include "agentrace/memory/store.hpp"
 #include "agentrace/otlp/otlp_exporter.hpp"
 #include "agentrace/testkit/catch2.hpp"
 #include "agentrace/tools/builtin.hpp"
 #include "agentrace/tools/typed_tool.hpp"
-#include "agentrace/tracing/jsonl.hpp"
 #include "support/loopback_http_server.hpp"
 #include "support/otlp_receiver.hpp"
 #include "support/test_support.hpp"
@@ -255,7 +255,7 @@ TEST_CASE("traced by default: a run writes its trace as JSONL named by its trace
     trace_id = result.trace_id;
     REQUIRE(trace_id.size() == 32);
     // The file is complete when run() returns.
-    const auto read = tracing::read_jsonl_file(dir / (trace_id + ".jsonl"));
+    const auto read = formats::read_jsonl_file(dir / (trace_id + ".jsonl"));
     CHECK(read.errors.empty());
     CHECK(read.spans.size() == 4);
     const SpanTree tree(read.spans);
@@ -290,7 +290,7 @@ TEST_CASE("traced by default: an OTLP endpoint alone also exports over OTLP", "[
     agent::Runner runner(default_tracing_into(dir.path()));
     const auto result = runner.run(solo_agent(), "hello");
     REQUIRE(result.ok());
-    CHECK(tracing::read_jsonl_file(dir.path() / (result.trace_id + ".jsonl")).spans.size() == 4);
+    CHECK(formats::read_jsonl_file(dir.path() / (result.trace_id + ".jsonl")).spans.size() == 4);
     REQUIRE(runner.flush(20s));
     CHECK(receiver.spans().size() == 4);
   }
@@ -313,7 +313,7 @@ TEST_CASE("traced by default with a slow collector: run() waits for its trace fi
   const auto took = std::chrono::steady_clock::now() - start;
   REQUIRE(result.ok());
   CHECK(took < 2s);  // against the collector's 3 s: only a wait on the collector fails this
-  CHECK(tracing::read_jsonl_file(dir.path() / (result.trace_id + ".jsonl")).spans.size() == 4);
+  CHECK(formats::read_jsonl_file(dir.path() / (result.trace_id + ".jsonl")).spans.size() == 4);
   REQUIRE(runner.flush(20s));
   CHECK(receiver.spans().size() == 4);
 }

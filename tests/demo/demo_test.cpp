@@ -11,15 +11,16 @@
 #include "agentrace/inspect/text.hpp"
 #include "agentrace/agent/replay.hpp"
 #include "agentrace/agent/runner.hpp"
+#include "agentrace/formats/jsonl.hpp"
 #include "agentrace/otlp/otlp_exporter.hpp"
 #include "agentrace/testkit/catch2.hpp"
-#include "agentrace/tracing/jsonl.hpp"
 #include "demo_agents.hpp"
 #include "support/otlp_receiver.hpp"
 #include "support/test_support.hpp"
 
 namespace ag = agentrace::agent;
 namespace cli = agentrace::cli;
+namespace formats = agentrace::formats;
 namespace tr = agentrace::tracing;
 using agentrace::testkit::SpanTree;
 using namespace agentrace::testkit;
@@ -47,7 +48,7 @@ struct DemoRun {
     ag::Runner runner(std::move(options));
     result = runner.run(agents, std::string(cli::demo_question));
     runner.flush();
-    spans = tr::read_jsonl_file(trace_file()).spans;
+    spans = formats::read_jsonl_file(trace_file()).spans;
   }
   [[nodiscard]] std::filesystem::path trace_file() const { return dir.path() / "traces" / (result.trace_id + ".jsonl"); }
 };

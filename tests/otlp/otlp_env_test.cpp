@@ -7,9 +7,9 @@
 
 #include <sstream>
 
+#include "agentrace/formats/jsonl.hpp"
 #include "agentrace/otlp/otlp_exporter.hpp"
 #include "agentrace/tracing/console_exporter.hpp"
-#include "agentrace/tracing/jsonl.hpp"
 #include "support/test_support.hpp"
 
 namespace otlp = agentrace::otlp;
@@ -246,7 +246,7 @@ TEST_CASE("make_exporter_from_env follows OTEL_TRACES_EXPORTER", "[otlp]") {
     ScopedEnv x("OTEL_TRACES_EXPORTER", "jsonl");
     ScopedEnv d("AGENTRACE_TRACE_DIR", "/tmp/otlp-env-test-traces");
     auto e = otlp::make_exporter_from_env();
-    auto* j = dynamic_cast<agentrace::tracing::TraceDirectoryExporter*>(e.get());
+    auto* j = dynamic_cast<agentrace::formats::TraceDirectoryExporter*>(e.get());
     REQUIRE(j != nullptr);
     CHECK(j->directory() == "/tmp/otlp-env-test-traces");
   }

@@ -1,5 +1,6 @@
-// Spans the format tests share: one with every field of SpanData set to something other than its
-// default, and plain ones to build trees from.
+// Spans the tests of the trace formats (tests/formats) and of the in-memory exporter share: one
+// with every field of SpanData set to something other than its default, and plain ones to build
+// trees from.
 #pragma once
 
 #include <cstdint>

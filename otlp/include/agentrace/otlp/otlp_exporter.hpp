@@ -114,7 +114,7 @@ std::optional<PartialSuccess> parse_partial_success(Protocol protocol, std::stri
 
 // The exporter OTEL_TRACES_EXPORTER names: otlp (also when unset, the specification's default),
 // console (tracing::ConsoleExporter on stdout), jsonl (agentrace's own JSON Lines: a
-// TraceDirectoryExporter writing <trace id>.jsonl under $AGENTRACE_TRACE_DIR or
+// formats::TraceDirectoryExporter writing <trace id>.jsonl under $AGENTRACE_TRACE_DIR or
 // .agentrace/traces), none (nullptr). A comma list takes its first supported entry with a warning;
 // an unknown name warns and gives nullptr.
 std::unique_ptr<tracing::SpanExporter> make_exporter_from_env();

@@ -1,7 +1,7 @@
 // Tracer, TracerProvider and the RAII Span handle.
 //
 //   auto provider = std::make_shared<TracerProvider>(TracerProviderOptions{
-//       .processor = make_batch_processor(std::make_unique<JsonlFileExporter>("trace.jsonl"))});
+//       .processor = make_batch_processor(std::make_unique<formats::JsonlFileExporter>("trace.jsonl"))});
 //   Tracer tracer = provider->tracer("my.component");
 //   {
 //     Span span = tracer.start_span("work");       // parent: this thread's current span

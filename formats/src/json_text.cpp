@@ -3,9 +3,9 @@
 #include <type_traits>
 #include <variant>
 
-namespace agentrace::tracing::detail {
+namespace agentrace::formats::detail {
 
-void append_json_value(std::string& out, const AttributeValue& value) {
+void append_json_value(std::string& out, const tracing::AttributeValue& value) {
   std::visit(
       [&out](const auto& v) {
         using T = std::decay_t<decltype(v)>;
@@ -38,4 +38,4 @@ void append_json_value(std::string& out, const AttributeValue& value) {
       value);
 }
 
-}  // namespace agentrace::tracing::detail
+}  // namespace agentrace::formats::detail

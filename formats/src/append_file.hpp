@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-namespace agentrace::tracing::detail {
+namespace agentrace::formats::detail {
 
 // Appends `bytes` to `file` and flushes. On failure (errno says why) the stream's error flag is
 // cleared so that the next batch tries again: a disk that was full may not be any more.
@@ -36,4 +36,4 @@ inline bool close_file(std::FILE*& file) noexcept {
 
 inline bool flush_file(std::FILE* file) noexcept { return file == nullptr || std::fflush(file) == 0; }
 
-}  // namespace agentrace::tracing::detail
+}  // namespace agentrace::formats::detail

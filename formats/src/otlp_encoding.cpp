@@ -1,4 +1,4 @@
-#include "agentrace/tracing/otlp_encoding.hpp"
+#include "agentrace/formats/otlp_encoding.hpp"
 
 #include <algorithm>
 #include <bit>
@@ -18,7 +18,8 @@
 #include "json_text.hpp"
 #include "trace_file.hpp"
 
-namespace agentrace::tracing {
+namespace agentrace::formats {
+
 namespace {
 
 // ---- grouping: resource -> scope -> spans ----
@@ -29,11 +30,11 @@ namespace {
 class Grouping {
  public:
   struct ScopeGroup {
-    const InstrumentationScope* scope;
-    SpanBatch spans;  // may hold null pointers, which encoders skip
+    const tracing::InstrumentationScope* scope;
+    tracing::SpanBatch spans;  // may hold null pointers, which encoders skip
   };
   struct ResourceGroup {
-    const Resource* resource;
+    const tracing::Resource* resource;
     std::vector<ScopeGroup> scopes;
   };
 
@@ -44,12 +45,12 @@ class Grouping {
   Grouping& operator=(Grouping&&) = delete;
   ~Grouping() = default;
 
-  explicit Grouping(SpanBatch batch) {
-    const SpanSource* only = nullptr;
+  explicit Grouping(tracing::SpanBatch batch) {
+    const tracing::SpanSource* only = nullptr;
     bool single = true;
-    for (const SpanData* span : batch) {
+    for (const tracing::SpanData* span : batch) {
       if (span == nullptr) continue;
-      const SpanSource* source = source_of(*span);
+      const tracing::SpanSource* source = source_of(*span);
       if (only == nullptr) {
         only = source;
       } else if (source != only) {
@@ -68,18 +69,18 @@ class Grouping {
   [[nodiscard]] const std::vector<ResourceGroup>& resources() const noexcept { return resources_; }
 
  private:
-  static const SpanSource* source_of(const SpanData& span) noexcept {
-    return span.source != nullptr ? span.source : &SpanSource::empty();
+  static const tracing::SpanSource* source_of(const tracing::SpanData& span) noexcept {
+    return span.source != nullptr ? span.source : &tracing::SpanSource::empty();
   }
 
-  void group(SpanBatch batch) {
+  void group(tracing::SpanBatch batch) {
     // Distinct sources in first-seen order, and each span's source index.
-    std::vector<const SpanSource*> sources;
+    std::vector<const tracing::SpanSource*> sources;
     std::vector<std::uint32_t> source_index(batch.size(), 0);
     std::size_t last = 0;
     for (std::size_t i = 0; i < batch.size(); ++i) {
       if (batch[i] == nullptr) continue;
-      const SpanSource* source = source_of(*batch[i]);
+      const tracing::SpanSource* source = source_of(*batch[i]);
       if (last >= sources.size() || sources[last] != source) {
         const auto it = std::find(sources.begin(), sources.end(), source);
         last = static_cast<std::size_t>(it - sources.begin());
@@ -94,7 +95,7 @@ class Grouping {
     };
     std::vector<Slot> slot_of(sources.size());
     for (std::size_t s = 0; s < sources.size(); ++s) {
-      const SpanSource& source = *sources[s];
+      const tracing::SpanSource& source = *sources[s];
       auto r = std::find_if(resources_.begin(), resources_.end(),
                             [&](const ResourceGroup& g) { return *g.resource == source.resource; });
       if (r == resources_.end()) r = resources_.insert(r, ResourceGroup{&source.resource, {}});
@@ -125,7 +126,7 @@ class Grouping {
     for (std::size_t i = 0; i < batch.size(); ++i) {
       if (batch[i] != nullptr) ordered_[next[group_of(i)]++] = batch[i];
     }
-    const SpanBatch all(ordered_);
+    const tracing::SpanBatch all(ordered_);
     for (std::size_t r = 0; r < resources_.size(); ++r) {
       for (std::size_t c = 0; c < resources_[r].scopes.size(); ++c) {
         const std::size_t g = group_base[r] + c;
@@ -135,13 +136,13 @@ class Grouping {
   }
 
   std::vector<ResourceGroup> resources_;
-  std::vector<const SpanData*> ordered_;
+  std::vector<const tracing::SpanData*> ordered_;
 };
 
-bool has_content(const Resource& resource) noexcept { return !resource.attributes.empty(); }
-bool has_content(const InstrumentationScope& scope) noexcept { return !scope.name.empty() || !scope.version.empty(); }
-bool has_content(const Status& status) noexcept {
-  return status.code != StatusCode::unset || !status.description.empty();
+bool has_content(const tracing::Resource& resource) noexcept { return !resource.attributes.empty(); }
+bool has_content(const tracing::InstrumentationScope& scope) noexcept { return !scope.name.empty() || !scope.version.empty(); }
+bool has_content(const tracing::Status& status) noexcept {
+  return status.code != tracing::StatusCode::unset || !status.description.empty();
 }
 
 // ---- protobuf ----
@@ -321,7 +322,7 @@ void write_scalar(ProtoWriter& w, const T& v) {
   }
 }
 
-void write_any_value(ProtoWriter& w, std::uint32_t field, const AttributeValue& value) {
+void write_any_value(ProtoWriter& w, std::uint32_t field, const tracing::AttributeValue& value) {
   const auto any = w.begin(field, 1);
   std::visit(
       [&w](const auto& v) {
@@ -347,8 +348,8 @@ void write_any_value(ProtoWriter& w, std::uint32_t field, const AttributeValue& 
   w.end(any);
 }
 
-void write_key_values(ProtoWriter& w, std::uint32_t field, const Attributes& attributes) {
-  for (const Attribute& a : attributes) {
+void write_key_values(ProtoWriter& w, std::uint32_t field, const tracing::Attributes& attributes) {
+  for (const tracing::Attribute& a : attributes) {
     const auto key_value = w.begin(field, 1);
     w.text(pb::key_value_key, a.key);
     write_any_value(w, pb::key_value_value, a.value);
@@ -356,19 +357,19 @@ void write_key_values(ProtoWriter& w, std::uint32_t field, const Attributes& att
   }
 }
 
-void write_span(ProtoWriter& w, const SpanData& s) {
+void write_span(ProtoWriter& w, const tracing::SpanData& s) {
   const auto span = w.begin(pb::scope_spans_spans, 2);
-  w.bytes(pb::span_trace_id, s.trace_id.bytes().data(), TraceId::size);
-  w.bytes(pb::span_span_id, s.span_id.bytes().data(), SpanId::size);
+  w.bytes(pb::span_trace_id, s.trace_id.bytes().data(), tracing::TraceId::size);
+  w.bytes(pb::span_span_id, s.span_id.bytes().data(), tracing::SpanId::size);
   if (!s.trace_state.empty()) w.text(pb::span_trace_state, s.trace_state);
-  if (s.parent_span_id.valid()) w.bytes(pb::span_parent_span_id, s.parent_span_id.bytes().data(), SpanId::size);
+  if (s.parent_span_id.valid()) w.bytes(pb::span_parent_span_id, s.parent_span_id.bytes().data(), tracing::SpanId::size);
   if (!s.name.empty()) w.text(pb::span_name, s.name);
   w.varint(pb::span_kind, static_cast<std::uint64_t>(s.kind));
   if (s.start_unix_ns != 0) w.fixed64(pb::span_start_time, s.start_unix_ns);
   if (s.end_unix_ns != 0) w.fixed64(pb::span_end_time, s.end_unix_ns);
   write_key_values(w, pb::span_attributes, s.attributes);
   if (s.dropped_attributes_count != 0) w.varint(pb::span_dropped_attributes, s.dropped_attributes_count);
-  for (const Event& e : s.events) {
+  for (const tracing::Event& e : s.events) {
     const auto event = w.begin(pb::span_events, 1);
     if (e.time_unix_ns != 0) w.fixed64(pb::event_time, e.time_unix_ns);
     if (!e.name.empty()) w.text(pb::event_name, e.name);
@@ -377,10 +378,10 @@ void write_span(ProtoWriter& w, const SpanData& s) {
     w.end(event);
   }
   if (s.dropped_events_count != 0) w.varint(pb::span_dropped_events, s.dropped_events_count);
-  for (const Link& l : s.links) {
+  for (const tracing::Link& l : s.links) {
     const auto link = w.begin(pb::span_links, 1);
-    w.bytes(pb::link_trace_id, l.context.trace_id.bytes().data(), TraceId::size);
-    w.bytes(pb::link_span_id, l.context.span_id.bytes().data(), SpanId::size);
+    w.bytes(pb::link_trace_id, l.context.trace_id.bytes().data(), tracing::TraceId::size);
+    w.bytes(pb::link_span_id, l.context.span_id.bytes().data(), tracing::SpanId::size);
     if (!l.context.trace_state.empty()) w.text(pb::link_trace_state, l.context.trace_state);
     write_key_values(w, pb::link_attributes, l.attributes);
     if (l.dropped_attributes_count != 0) w.varint(pb::link_dropped_attributes, l.dropped_attributes_count);
@@ -391,7 +392,7 @@ void write_span(ProtoWriter& w, const SpanData& s) {
   if (has_content(s.status)) {
     const auto status = w.begin(pb::span_status, 1);
     if (!s.status.description.empty()) w.text(pb::status_message, s.status.description);
-    if (s.status.code != StatusCode::unset) w.varint(pb::status_code, static_cast<std::uint64_t>(s.status.code));
+    if (s.status.code != tracing::StatusCode::unset) w.varint(pb::status_code, static_cast<std::uint64_t>(s.status.code));
     w.end(status);
   }
   w.fixed32(pb::span_flags, otlp_span_flags(s));
@@ -400,14 +401,14 @@ void write_span(ProtoWriter& w, const SpanData& s) {
 
 // ---- OTLP/JSON ----
 
-void json_hex(std::string& out, std::string_view key, const TraceId& id) {
+void json_hex(std::string& out, std::string_view key, const tracing::TraceId& id) {
   detail::append_key(out, key);
   out += '"';
   id.append_hex(out);
   out += '"';
 }
 
-void json_hex(std::string& out, std::string_view key, const SpanId& id) {
+void json_hex(std::string& out, std::string_view key, const tracing::SpanId& id) {
   detail::append_key(out, key);
   out += '"';
   id.append_hex(out);
@@ -451,7 +452,7 @@ void json_scalar(std::string& out, const T& v) {
   }
 }
 
-void json_any_value(std::string& out, const AttributeValue& value) {
+void json_any_value(std::string& out, const tracing::AttributeValue& value) {
   std::visit(
       [&out](const auto& v) {
         using T = std::decay_t<decltype(v)>;
@@ -478,11 +479,11 @@ void json_any_value(std::string& out, const AttributeValue& value) {
       value);
 }
 
-void json_key_values(std::string& out, std::string_view key, const Attributes& attributes) {
+void json_key_values(std::string& out, std::string_view key, const tracing::Attributes& attributes) {
   if (attributes.empty()) return;
   detail::append_key(out, key);
   out += '[';
-  for (const Attribute& a : attributes) {
+  for (const tracing::Attribute& a : attributes) {
     detail::append_separator(out);
     out += "{\"key\":";
     detail::append_json_string(out, a.key);
@@ -493,7 +494,7 @@ void json_key_values(std::string& out, std::string_view key, const Attributes& a
   out += ']';
 }
 
-void json_span(std::string& out, const SpanData& s) {
+void json_span(std::string& out, const tracing::SpanData& s) {
   detail::append_separator(out);
   out += '{';
   json_hex(out, "traceId", s.trace_id);
@@ -510,7 +511,7 @@ void json_span(std::string& out, const SpanData& s) {
   if (!s.events.empty()) {
     detail::append_key(out, "events");
     out += '[';
-    for (const Event& e : s.events) {
+    for (const tracing::Event& e : s.events) {
       detail::append_separator(out);
       out += '{';
       json_time(out, "timeUnixNano", e.time_unix_ns);
@@ -525,7 +526,7 @@ void json_span(std::string& out, const SpanData& s) {
   if (!s.links.empty()) {
     detail::append_key(out, "links");
     out += '[';
-    for (const Link& l : s.links) {
+    for (const tracing::Link& l : s.links) {
       detail::append_separator(out);
       out += '{';
       json_hex(out, "traceId", l.context.trace_id);
@@ -697,7 +698,7 @@ Id read_id(const Json& v, const std::string& field) {
 
 // Enums: the integer (the mapping's rule) or the enumerator's name. Unknown numbers read as the
 // default, as proto3's open enums allow.
-SpanKind read_kind(const Json& v, const std::string& field) {
+tracing::SpanKind read_kind(const Json& v, const std::string& field) {
   static constexpr std::string_view names[] = {"SPAN_KIND_UNSPECIFIED", "SPAN_KIND_INTERNAL", "SPAN_KIND_SERVER",
                                                "SPAN_KIND_CLIENT", "SPAN_KIND_PRODUCER", "SPAN_KIND_CONSUMER"};
   std::uint64_t n = 0;
@@ -709,10 +710,10 @@ SpanKind read_kind(const Json& v, const std::string& field) {
   } else {
     n = read_integer<std::uint64_t>(v, field);
   }
-  return n >= 1 && n <= 5 ? static_cast<SpanKind>(n) : SpanKind::internal;
+  return n >= 1 && n <= 5 ? static_cast<tracing::SpanKind>(n) : tracing::SpanKind::internal;
 }
 
-StatusCode read_status_code(const Json& v, const std::string& field) {
+tracing::StatusCode read_status_code(const Json& v, const std::string& field) {
   static constexpr std::string_view names[] = {"STATUS_CODE_UNSET", "STATUS_CODE_OK", "STATUS_CODE_ERROR"};
   std::uint64_t n = 0;
   if (v.is_string()) {
@@ -723,14 +724,14 @@ StatusCode read_status_code(const Json& v, const std::string& field) {
   } else {
     n = read_integer<std::uint64_t>(v, field);
   }
-  return n <= 2 ? static_cast<StatusCode>(n) : StatusCode::unset;
+  return n <= 2 ? static_cast<tracing::StatusCode>(n) : tracing::StatusCode::unset;
 }
 
 // An AnyValue as plain JSON: how maps, bytes and nested arrays, which attributes cannot hold,
 // are kept (as the text of this JSON).
 Json plain_json(const Json& any, const std::string& field);
 
-std::optional<AttributeValue> read_scalar(const Json& any, const std::string& field, bool nested_ok) {
+std::optional<tracing::AttributeValue> read_scalar(const Json& any, const std::string& field, bool nested_ok) {
   check_object(any, field);
   if (const Json* s = member(any, "stringValue", "string_value")) return read_string(*s, field + ".stringValue");
   if (const Json* b = member(any, "boolValue", "bool_value")) {
@@ -793,19 +794,19 @@ Json plain_json(const Json& any, const std::string& field) {
 
 // An array attribute keeps its element type when every element has it (ints and doubles mixed
 // read as doubles); any other mixture reads as strings.
-AttributeValue read_array(const Json& array, const std::string& field) {
+tracing::AttributeValue read_array(const Json& array, const std::string& field) {
   check_object(array, field);
-  std::vector<AttributeValue> items;
+  std::vector<tracing::AttributeValue> items;
   if (const Json* values = member(array, "values")) {
     check_array(*values, field + ".values");
     for (std::size_t i = 0; i < values->size(); ++i) {
       const std::string at = field + ".values[" + std::to_string(i) + "]";
       auto item = read_scalar(values->at(i), at, true);
-      items.push_back(item ? std::move(*item) : AttributeValue{std::string{}});
+      items.push_back(item ? std::move(*item) : tracing::AttributeValue{std::string{}});
     }
   }
   auto all = [&](auto predicate) { return std::all_of(items.begin(), items.end(), predicate); };
-  auto holds = [](std::size_t index) { return [index](const AttributeValue& v) { return v.index() == index; }; };
+  auto holds = [](std::size_t index) { return [index](const tracing::AttributeValue& v) { return v.index() == index; }; };
   if (items.empty()) return std::vector<std::string>{};
   if (all(holds(0))) {
     std::vector<bool> out;
@@ -817,7 +818,7 @@ AttributeValue read_array(const Json& array, const std::string& field) {
     for (const auto& v : items) out.push_back(std::get<std::int64_t>(v));
     return out;
   }
-  if (all([](const AttributeValue& v) { return v.index() == 1 || v.index() == 2; })) {
+  if (all([](const tracing::AttributeValue& v) { return v.index() == 1 || v.index() == 2; })) {
     std::vector<double> out;
     for (const auto& v : items) {
       out.push_back(v.index() == 1 ? static_cast<double>(std::get<std::int64_t>(v)) : std::get<double>(v));
@@ -825,12 +826,12 @@ AttributeValue read_array(const Json& array, const std::string& field) {
     return out;
   }
   std::vector<std::string> out;
-  for (const auto& v : items) out.push_back(v.index() == 3 ? std::get<std::string>(v) : to_display_string(v));
+  for (const auto& v : items) out.push_back(v.index() == 3 ? std::get<std::string>(v) : tracing::to_display_string(v));
   return out;
 }
 
-Attributes read_attributes(const Json& object, const std::string& prefix) {
-  Attributes out;
+tracing::Attributes read_attributes(const Json& object, const std::string& prefix) {
+  tracing::Attributes out;
   const Json* list = member(object, "attributes");
   if (list == nullptr) return out;
   const std::string field = prefix + "attributes";
@@ -844,7 +845,7 @@ Attributes read_attributes(const Json& object, const std::string& prefix) {
     if (key == nullptr) fail(at + ".key", "missing");
     const Json* value = member(kv, "value");
     if (value == nullptr) continue;  // an empty value has no type to keep
-    std::optional<AttributeValue> v;
+    std::optional<tracing::AttributeValue> v;
     if (const Json* array = member(*value, "arrayValue", "array_value")) {
       v = read_array(*array, at + ".value.arrayValue");
     } else {
@@ -861,7 +862,7 @@ std::uint32_t optional_u32(const Json& object, const char* camel, const char* sn
   return v != nullptr ? read_u32(*v, prefix + camel) : 0;
 }
 
-void apply_flags(std::uint32_t flags, TraceFlags& trace_flags, bool& remote) {
+void apply_flags(std::uint32_t flags, tracing::TraceFlags& trace_flags, bool& remote) {
   trace_flags.value = static_cast<std::uint8_t>(flags & 0xFF);
   remote = (flags & otlp_flag_has_is_remote) != 0 && (flags & otlp_flag_is_remote) != 0;
 }
@@ -879,21 +880,21 @@ std::vector<T> read_list(const Json& object, const char* key, const std::string&
   return out;
 }
 
-SpanData read_span(const Json& j, const std::string& field, const SpanSource* source) {
+tracing::SpanData read_span(const Json& j, const std::string& field, const tracing::SpanSource* source) {
   check_object(j, field);
   const std::string p = field + ".";
-  SpanData s;
+  tracing::SpanData s;
   const Json* trace_id = member(j, "traceId", "trace_id");
   const Json* span_id = member(j, "spanId", "span_id");
   if (trace_id == nullptr) fail(p + "traceId", "missing");
   if (span_id == nullptr) fail(p + "spanId", "missing");
-  s.trace_id = read_id<TraceId>(*trace_id, p + "traceId");
-  s.span_id = read_id<SpanId>(*span_id, p + "spanId");
+  s.trace_id = read_id<tracing::TraceId>(*trace_id, p + "traceId");
+  s.span_id = read_id<tracing::SpanId>(*span_id, p + "spanId");
   if (!s.trace_id.valid()) fail(p + "traceId", "an empty or all-zero id is invalid");
   if (!s.span_id.valid()) fail(p + "spanId", "an empty or all-zero id is invalid");
   if (const Json* v = member(j, "traceState", "trace_state")) s.trace_state = read_string(*v, p + "traceState");
   if (const Json* v = member(j, "parentSpanId", "parent_span_id")) {
-    s.parent_span_id = read_id<SpanId>(*v, p + "parentSpanId");
+    s.parent_span_id = read_id<tracing::SpanId>(*v, p + "parentSpanId");
   }
   if (const Json* v = member(j, "flags")) apply_flags(read_u32(*v, p + "flags"), s.flags, s.parent_remote);
   if (const Json* v = member(j, "name")) s.name = read_string(*v, p + "name");
@@ -906,10 +907,10 @@ SpanData read_span(const Json& j, const std::string& field, const SpanSource* so
   }
   s.attributes = read_attributes(j, p);
   s.dropped_attributes_count = optional_u32(j, "droppedAttributesCount", "dropped_attributes_count", p);
-  s.events = read_list<Event>(j, "events", p, [](const Json& e, const std::string& at) {
+  s.events = read_list<tracing::Event>(j, "events", p, [](const Json& e, const std::string& at) {
     check_object(e, at);
     const std::string ep = at + ".";
-    Event event;
+    tracing::Event event;
     if (const Json* v = member(e, "timeUnixNano", "time_unix_nano")) {
       event.time_unix_ns = read_integer<std::uint64_t>(*v, ep + "timeUnixNano");
     }
@@ -919,12 +920,12 @@ SpanData read_span(const Json& j, const std::string& field, const SpanSource* so
     return event;
   });
   s.dropped_events_count = optional_u32(j, "droppedEventsCount", "dropped_events_count", p);
-  s.links = read_list<Link>(j, "links", p, [](const Json& l, const std::string& at) {
+  s.links = read_list<tracing::Link>(j, "links", p, [](const Json& l, const std::string& at) {
     check_object(l, at);
     const std::string lp = at + ".";
-    Link link;
-    if (const Json* v = member(l, "traceId", "trace_id")) link.context.trace_id = read_id<TraceId>(*v, lp + "traceId");
-    if (const Json* v = member(l, "spanId", "span_id")) link.context.span_id = read_id<SpanId>(*v, lp + "spanId");
+    tracing::Link link;
+    if (const Json* v = member(l, "traceId", "trace_id")) link.context.trace_id = read_id<tracing::TraceId>(*v, lp + "traceId");
+    if (const Json* v = member(l, "spanId", "span_id")) link.context.span_id = read_id<tracing::SpanId>(*v, lp + "spanId");
     if (const Json* v = member(l, "traceState", "trace_state")) {
       link.context.trace_state = read_string(*v, lp + "traceState");
     }
@@ -945,14 +946,14 @@ SpanData read_span(const Json& j, const std::string& field, const SpanSource* so
   return s;
 }
 
-const SpanSource* read_source(Resource resource, InstrumentationScope scope) {
+const tracing::SpanSource* read_source(tracing::Resource resource, tracing::InstrumentationScope scope) {
   // Spans written without a resource or scope point at the shared empty source, so that a span
   // read back compares equal to the one that was written.
-  if (resource == Resource{} && scope == InstrumentationScope{}) return &SpanSource::empty();
-  return &SpanSource::intern(std::move(resource), std::move(scope));
+  if (resource == tracing::Resource{} && scope == tracing::InstrumentationScope{}) return &tracing::SpanSource::empty();
+  return &tracing::SpanSource::intern(std::move(resource), std::move(scope));
 }
 
-void read_request(const Json& request, std::vector<SpanData>& out) {
+void read_request(const Json& request, std::vector<tracing::SpanData>& out) {
   if (!request.is_object()) fail("request", std::string("expected a JSON object, got ") + request.type_name());
   const Json* list = member(request, "resourceSpans", "resource_spans");
   if (list == nullptr) return;
@@ -961,7 +962,7 @@ void read_request(const Json& request, std::vector<SpanData>& out) {
     const std::string rp = "resourceSpans[" + std::to_string(r) + "]";
     const Json& resource_spans = list->at(r);
     check_object(resource_spans, rp);
-    Resource resource;
+    tracing::Resource resource;
     if (const Json* res = member(resource_spans, "resource")) {
       check_object(*res, rp + ".resource");
       resource.attributes = read_attributes(*res, rp + ".resource.");
@@ -978,7 +979,7 @@ void read_request(const Json& request, std::vector<SpanData>& out) {
       const std::string cp = rp + "." + scope_key + "[" + std::to_string(c) + "]";
       const Json& scope_spans = scopes->at(c);
       check_object(scope_spans, cp);
-      InstrumentationScope scope;
+      tracing::InstrumentationScope scope;
       const Json* sc = member(scope_spans, "scope");
       if (sc == nullptr) sc = member(scope_spans, "instrumentationLibrary", "instrumentation_library");
       if (sc != nullptr) {
@@ -986,7 +987,7 @@ void read_request(const Json& request, std::vector<SpanData>& out) {
         if (const Json* v = member(*sc, "name")) scope.name = read_string(*v, cp + ".scope.name");
         if (const Json* v = member(*sc, "version")) scope.version = read_string(*v, cp + ".scope.version");
       }
-      const SpanSource* source = read_source(resource, std::move(scope));
+      const tracing::SpanSource* source = read_source(resource, std::move(scope));
       const Json* spans = member(scope_spans, "spans");
       if (spans == nullptr) continue;
       check_array(*spans, cp + ".spans");
@@ -1011,15 +1012,15 @@ bool is_blank(std::string_view text) noexcept {
 
 }  // namespace
 
-std::uint32_t otlp_span_flags(const SpanData& span) noexcept {
+std::uint32_t otlp_span_flags(const tracing::SpanData& span) noexcept {
   return span.flags.value | otlp_flag_has_is_remote | (span.parent_remote ? otlp_flag_is_remote : 0u);
 }
 
-std::uint32_t otlp_link_flags(const Link& link) noexcept {
+std::uint32_t otlp_link_flags(const tracing::Link& link) noexcept {
   return link.context.flags.value | otlp_flag_has_is_remote | (link.context.remote ? otlp_flag_is_remote : 0u);
 }
 
-void append_otlp_protobuf(SpanBatch spans, std::string& out) {
+void append_otlp_protobuf(tracing::SpanBatch spans, std::string& out) {
   const Grouping grouping(spans);
   ProtoWriter w(out);
   for (const auto& resource_group : grouping.resources()) {
@@ -1037,7 +1038,7 @@ void append_otlp_protobuf(SpanBatch spans, std::string& out) {
         if (!scope_group.scope->version.empty()) w.text(pb::scope_version, scope_group.scope->version);
         w.end(scope);
       }
-      for (const SpanData* span : scope_group.spans) {
+      for (const tracing::SpanData* span : scope_group.spans) {
         if (span != nullptr) write_span(w, *span);
       }
       w.end(scope_spans);
@@ -1046,7 +1047,7 @@ void append_otlp_protobuf(SpanBatch spans, std::string& out) {
   }
 }
 
-void append_otlp_json(SpanBatch spans, std::string& out) {
+void append_otlp_json(tracing::SpanBatch spans, std::string& out) {
   const Grouping grouping(spans);
   // The writers decide on separators by the character before them; start a fresh object even
   // when `out` already ends in a bracket of its own.
@@ -1074,7 +1075,7 @@ void append_otlp_json(SpanBatch spans, std::string& out) {
         }
         detail::append_key(out, "spans");
         out += '[';
-        for (const SpanData* span : scope_group.spans) {
+        for (const tracing::SpanData* span : scope_group.spans) {
           if (span != nullptr) json_span(out, *span);
         }
         out += "]}";
@@ -1086,27 +1087,27 @@ void append_otlp_json(SpanBatch spans, std::string& out) {
   out += '}';
 }
 
-std::string to_otlp_protobuf(std::span<const SpanData> spans) {
-  std::vector<const SpanData*> pointers;
+std::string to_otlp_protobuf(std::span<const tracing::SpanData> spans) {
+  std::vector<const tracing::SpanData*> pointers;
   pointers.reserve(spans.size());
-  for (const SpanData& s : spans) pointers.push_back(&s);
+  for (const tracing::SpanData& s : spans) pointers.push_back(&s);
   std::string out;
   append_otlp_protobuf(pointers, out);
   return out;
 }
 
-std::string to_otlp_json(std::span<const SpanData> spans) {
-  std::vector<const SpanData*> pointers;
+std::string to_otlp_json(std::span<const tracing::SpanData> spans) {
+  std::vector<const tracing::SpanData*> pointers;
   pointers.reserve(spans.size());
-  for (const SpanData& s : spans) pointers.push_back(&s);
+  for (const tracing::SpanData& s : spans) pointers.push_back(&s);
   std::string out;
   append_otlp_json(pointers, out);
   return out;
 }
 
-std::vector<SpanData> from_otlp_json(std::string_view json) {
+std::vector<tracing::SpanData> from_otlp_json(std::string_view json) {
   const Json request = parse_json(json);
-  std::vector<SpanData> out;
+  std::vector<tracing::SpanData> out;
   read_request(request, out);
   return out;
 }
@@ -1170,7 +1171,7 @@ JsonlReadResult read_otlp_json(std::istream& in) {
     if (!is_blank(line)) {
       try {
         const Json request = parse_json(line);
-        std::vector<SpanData> spans;
+        std::vector<tracing::SpanData> spans;
         read_request(request, spans);
         std::move(spans.begin(), spans.end(), std::back_inserter(result.spans));
       } catch (const std::exception& e) {
@@ -1196,4 +1197,4 @@ bool looks_like_otlp_json(std::string_view head) noexcept {
   return rest.starts_with("\"resourceSpans\"") || rest.starts_with("\"resource_spans\"");
 }
 
-}  // namespace agentrace::tracing
+}  // namespace agentrace::formats

@@ -7,10 +7,11 @@
 #include <string>
 #include <vector>
 
-#include "agentrace/tracing/otlp_encoding.hpp"
-#include "sample_spans.hpp"
+#include "agentrace/formats/otlp_encoding.hpp"
 #include "support/protobuf_decoder.hpp"
+#include "tracing/sample_spans.hpp"
 
+using namespace agentrace::formats;
 using namespace agentrace::tracing;
 using agentrace::testing::full_span;
 using agentrace::testing::plain_span;
@@ -134,7 +135,7 @@ std::string flags_bytes(std::uint32_t v) {
 
 }  // namespace
 
-TEST_CASE("OTLP protobuf: every field of a span, with every attribute type", "[tracing][otlp]") {
+TEST_CASE("OTLP protobuf: every field of a span, with every attribute type", "[formats][otlp]") {
   const SpanData s = full_span();
   const Message request = Message::parse(encode({s}));
   REQUIRE(request.field_numbers() == std::vector<std::uint32_t>{otlp::request_resource_spans});
@@ -198,7 +199,7 @@ TEST_CASE("OTLP protobuf: every field of a span, with every attribute type", "[t
   CHECK(span.order().back() == std::pair{otlp::span_flags, WireType::fixed32});
 }
 
-TEST_CASE("OTLP protobuf: attribute values on the wire", "[tracing][otlp]") {
+TEST_CASE("OTLP protobuf: attribute values on the wire", "[formats][otlp]") {
   SpanData s = plain_span("values", "1111111111111111", nullptr, 0, 1);
   s.attributes = {{"neg", std::int64_t{-1}}, {"d", 0.5}, {"b", false}, {"e", ""}};
   const Message span = Message::parse(encode({s}))
@@ -218,7 +219,7 @@ TEST_CASE("OTLP protobuf: attribute values on the wire", "[tracing][otlp]") {
   CHECK(kvs[3].all(otlp::key_value_value).front().bytes == std::string("\x0A\x00", 2));
 }
 
-TEST_CASE("OTLP protobuf: fields at their default are not written", "[tracing][otlp]") {
+TEST_CASE("OTLP protobuf: fields at their default are not written", "[formats][otlp]") {
   SpanData root = plain_span("root", "1111111111111111", nullptr, 0, -1);  // no parent, never ended
   root.source = &SpanSource::empty();
   const Message request = Message::parse(encode({root}));
@@ -243,7 +244,7 @@ TEST_CASE("OTLP protobuf: fields at their default are not written", "[tracing][o
   CHECK(child_span.message(otlp::span_status).field_numbers() == std::vector<std::uint32_t>{otlp::status_code});
 }
 
-TEST_CASE("OTLP protobuf: one ResourceSpans per resource, one ScopeSpans per scope", "[tracing][otlp]") {
+TEST_CASE("OTLP protobuf: one ResourceSpans per resource, one ScopeSpans per scope", "[formats][otlp]") {
   Resource r1;
   r1.attributes = {{"service.name", "a"}};
   Resource r2;
@@ -291,7 +292,7 @@ TEST_CASE("OTLP protobuf: one ResourceSpans per resource, one ScopeSpans per sco
   CHECK(names(b_scopes[0]) == std::vector<std::string>{"span 1", "span 4"});
 }
 
-TEST_CASE("OTLP protobuf: lengths of every size, appended to the caller's buffer", "[tracing][otlp]") {
+TEST_CASE("OTLP protobuf: lengths of every size, appended to the caller's buffer", "[formats][otlp]") {
   // A 100 KB attribute needs a 3-byte length; 900 spans of 4 KB make a ScopeSpans of more than
   // 2 MiB, whose length needs 4 bytes: the encoder's guesses are too small for both.
   std::vector<SpanData> spans;
@@ -321,7 +322,7 @@ TEST_CASE("OTLP protobuf: lengths of every size, appended to the caller's buffer
   CHECK(again == out.substr(6));
 }
 
-TEST_CASE("OTLP protobuf: an empty batch is an empty request, ill-formed UTF-8 is replaced", "[tracing][otlp]") {
+TEST_CASE("OTLP protobuf: an empty batch is an empty request, ill-formed UTF-8 is replaced", "[formats][otlp]") {
   std::string out;
   append_otlp_protobuf({}, out);
   CHECK(out.empty());
@@ -338,7 +339,7 @@ TEST_CASE("OTLP protobuf: an empty batch is an empty request, ill-formed UTF-8 i
   CHECK(attrs[0].value == AttributeValue{std::vector<std::string>{"ok", "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"}});
 }
 
-TEST_CASE("the test protobuf decoder rejects malformed wire data", "[tracing][otlp]") {
+TEST_CASE("the test protobuf decoder rejects malformed wire data", "[formats][otlp]") {
   using agentrace::testing::protobuf::Message;
   CHECK_THROWS(Message::parse(std::string("\x0A\x05" "abc")));          // length past the end
   CHECK_THROWS(Message::parse(std::string("\x08\xFF")));                 // truncated varint

@@ -11,7 +11,7 @@
 #include "agentrace/base/json_text.hpp"
 #include "agentrace/base/utf8.hpp"
 
-namespace agentrace::tracing::detail {
+namespace agentrace::formats::detail {
 
 using base::append_json_double;
 using base::append_json_int;
@@ -24,7 +24,7 @@ using base::utf8_sequence_length;
 using base::utf8_valid;
 
 // An attribute value as natural JSON: true, 42, 0.5, "text", or an array of those.
-void append_json_value(std::string& out, const AttributeValue& value);
+void append_json_value(std::string& out, const tracing::AttributeValue& value);
 
 // Appends ',' unless the text so far ends an opening '{' or '[': lets writers of objects with
 // optional members put a separator before every member without tracking which one came first.
@@ -40,4 +40,4 @@ inline void append_key(std::string& out, std::string_view key) {
   out += "\":";
 }
 
-}  // namespace agentrace::tracing::detail
+}  // namespace agentrace::formats::detail

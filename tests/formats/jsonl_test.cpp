@@ -13,9 +13,10 @@
 #include <thread>
 #include <vector>
 
-#include "agentrace/tracing/jsonl.hpp"
+#include "agentrace/formats/jsonl.hpp"
 #include "support/test_support.hpp"
 
+using namespace agentrace::formats;
 using namespace agentrace::tracing;
 using Catch::Matchers::Contains;
 using Catch::Matchers::EndsWith;
@@ -92,7 +93,7 @@ std::string replace_once(std::string text, const std::string& from, const std::s
 
 }  // namespace
 
-TEST_CASE("a span with every field set survives the round trip exactly", "[tracing][jsonl]") {
+TEST_CASE("a span with every field set survives the round trip exactly", "[formats][jsonl]") {
   const SpanData original = full_span();
   const std::string line = to_jsonl_line(original);
   CHECK(line.find('\n') == std::string::npos);
@@ -102,7 +103,7 @@ TEST_CASE("a span with every field set survives the round trip exactly", "[traci
   CHECK(to_jsonl_line(back) == line);
 }
 
-TEST_CASE("the line format is the documented one", "[tracing][jsonl]") {
+TEST_CASE("the line format is the documented one", "[formats][jsonl]") {
   SpanData root = simple_span("invoke_agent weather", "00f067aa0ba902b7");
   root.attributes = {{"gen_ai.agent.name", "weather"}};
   const std::string line = to_jsonl_line(root);
@@ -123,7 +124,7 @@ TEST_CASE("the line format is the documented one", "[tracing][jsonl]") {
   CHECK_THAT(full, Contains(R"("kind":"client")"));
 }
 
-TEST_CASE("doubles stay doubles and integers stay integers", "[tracing][jsonl]") {
+TEST_CASE("doubles stay doubles and integers stay integers", "[formats][jsonl]") {
   SpanData s = simple_span("numbers", "00f067aa0ba902b7");
   s.attributes = {{"one", 1.0},
                   {"minus zero", -0.0},
@@ -143,7 +144,7 @@ TEST_CASE("doubles stay doubles and integers stay integers", "[tracing][jsonl]")
   CHECK(*find_attribute_as<double>(back.attributes, "third") == 1.0 / 3.0);
 }
 
-TEST_CASE("values JSON cannot hold exactly come back as documented", "[tracing][jsonl]") {
+TEST_CASE("values JSON cannot hold exactly come back as documented", "[formats][jsonl]") {
   SpanData s = simple_span("odd values", "00f067aa0ba902b7");
   s.attributes = {{"nan", std::numeric_limits<double>::quiet_NaN()},
                   {"inf", std::numeric_limits<double>::infinity()},
@@ -162,7 +163,7 @@ TEST_CASE("values JSON cannot hold exactly come back as documented", "[tracing][
   CHECK(*find_attribute_as<std::string>(back.attributes, "not utf8") == "ok \xEF\xBF\xBD\xEF\xBF\xBD end");
 }
 
-TEST_CASE("readers accept what hand-written files reasonably hold", "[tracing][jsonl]") {
+TEST_CASE("readers accept what hand-written files reasonably hold", "[formats][jsonl]") {
   const std::string line =
       R"({"trace_id":"4BF92F3577B34DA6A3CE929D0E0E4736","span_id":"00F067AA0BA902B7","name":"x",)"
       R"("kind":3,"start_unix_ns":5,"end_unix_ns":0,"status":{"code":2},"unknown_field":[1,{"a":null}],)"
@@ -178,7 +179,7 @@ TEST_CASE("readers accept what hand-written files reasonably hold", "[tracing][j
   CHECK(*find_attribute_as<std::int64_t>(s.attributes, "big negative") == std::numeric_limits<std::int64_t>::min());
 }
 
-TEST_CASE("a malformed line is rejected with the name of the bad field", "[tracing][jsonl]") {
+TEST_CASE("a malformed line is rejected with the name of the bad field", "[formats][jsonl]") {
   const std::string good = to_jsonl_line(full_span());
   REQUIRE_NOTHROW(from_jsonl_line(good));
 
@@ -252,7 +253,7 @@ TEST_CASE("a malformed line is rejected with the name of the bad field", "[traci
                     Contains("'attributes': expected an object"));
 }
 
-TEST_CASE("read_jsonl reports each malformed line by number and keeps the good ones", "[tracing][jsonl]") {
+TEST_CASE("read_jsonl reports each malformed line by number and keeps the good ones", "[formats][jsonl]") {
   const SpanData a = simple_span("a", "1111111111111111");
   const SpanData b = simple_span("b", "2222222222222222", "1111111111111111");
   const SpanData c = simple_span("c", "3333333333333333", "1111111111111111");
@@ -277,7 +278,7 @@ TEST_CASE("read_jsonl reports each malformed line by number and keeps the good o
   CHECK(result.errors[2].line == 7);
 }
 
-TEST_CASE("a long malformed line is reported with a short quote of it", "[tracing][jsonl]") {
+TEST_CASE("a long malformed line is reported with a short quote of it", "[formats][jsonl]") {
   // The parser quotes what it read; for a trace line that is kilobytes. The quote keeps its first
   // 80 characters and ends in "…"; a short quote stays whole.
   const std::string line = "{\"name\": \"" + std::string(3000, 'x') + "\xC3\xA9" + std::string(3000, 'y');  // unterminated
@@ -294,7 +295,7 @@ TEST_CASE("a long malformed line is reported with a short quote of it", "[tracin
   CHECK_THAT(result.errors[1].message, EndsWith("last read: '2, o'"));
 }
 
-TEST_CASE("read_jsonl_file fails clearly on a missing file or a directory", "[tracing][jsonl]") {
+TEST_CASE("read_jsonl_file fails clearly on a missing file or a directory", "[formats][jsonl]") {
   TempDir dir;
   CHECK_THROWS_AS(read_jsonl_file(dir.path() / "missing.jsonl"), std::system_error);
   CHECK_THROWS_WITH(read_jsonl_file(dir.path() / "missing.jsonl"), Contains("missing.jsonl"));
@@ -307,7 +308,7 @@ TEST_CASE("read_jsonl_file fails clearly on a missing file or a directory", "[tr
   CHECK(result.spans.size() == 1);
 }
 
-TEST_CASE("the file exporter appends readable lines and fails after shutdown", "[tracing][jsonl]") {
+TEST_CASE("the file exporter appends readable lines and fails after shutdown", "[formats][jsonl]") {
   TempDir dir;
   const auto path = dir.path() / "nested" / "deeper" / "trace.jsonl";
   const SpanData a = simple_span("a", "1111111111111111");
@@ -345,14 +346,14 @@ TEST_CASE("the file exporter appends readable lines and fails after shutdown", "
   CHECK(result.spans[3] == a);
 }
 
-TEST_CASE("the file exporter refuses a path it cannot open", "[tracing][jsonl]") {
+TEST_CASE("the file exporter refuses a path it cannot open", "[formats][jsonl]") {
   TempDir dir;
   std::ofstream(dir.path() / "plain_file") << "x";
   CHECK_THROWS_AS(JsonlFileExporter(dir.path() / "plain_file" / "under_a_file.jsonl"), std::system_error);
   CHECK_THROWS_AS(JsonlFileExporter(dir.path()), std::system_error);
 }
 
-TEST_CASE("the file exporter keeps lines whole under concurrent exports", "[tracing][jsonl]") {
+TEST_CASE("the file exporter keeps lines whole under concurrent exports", "[formats][jsonl]") {
   TempDir dir;
   const auto path = dir.path() / "concurrent.jsonl";
   JsonlFileExporter exporter(path);

@@ -26,10 +26,10 @@
 
 #include "agentrace/tracing/exporter.hpp"
 
-namespace agentrace::tracing {
+namespace agentrace::formats {
 
 // Appends the document to `out`.
-void append_chrome_trace_json(SpanBatch spans, std::string& out);
-std::string to_chrome_trace_json(std::span<const SpanData> spans);
+void append_chrome_trace_json(tracing::SpanBatch spans, std::string& out);
+std::string to_chrome_trace_json(std::span<const tracing::SpanData> spans);
 
-}  // namespace agentrace::tracing
+}  // namespace agentrace::formats

@@ -12,10 +12,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "agentrace/tracing/chrome_trace.hpp"
-#include "agentrace/tracing/jsonl.hpp"
-#include "sample_spans.hpp"
+#include "agentrace/formats/chrome_trace.hpp"
+#include "agentrace/formats/jsonl.hpp"
+#include "tracing/sample_spans.hpp"
 
+using namespace agentrace::formats;
 using namespace agentrace::tracing;
 using agentrace::testing::plain_span;
 using agentrace::testing::t0;
@@ -81,7 +82,7 @@ void check_well_nested(const Json& doc) {
 }  // namespace
 
 TEST_CASE("Chrome trace: parallel siblings get their own track, sequential children share the parent's",
-          "[tracing][chrome]") {
+          "[formats][chrome]") {
   const std::vector<SpanData> spans{
       plain_span("invoke_agent manager", "0000000000000001", nullptr, 0, 100),
       plain_span("step 1", "0000000000000002", "0000000000000001", 0, 60),
@@ -113,7 +114,7 @@ TEST_CASE("Chrome trace: parallel siblings get their own track, sequential child
   CHECK(process.at("args").at("name") == "invoke_agent manager (weather-bot)");
 }
 
-TEST_CASE("Chrome trace: microseconds from the first start, fractional to the nanosecond", "[tracing][chrome]") {
+TEST_CASE("Chrome trace: microseconds from the first start, fractional to the nanosecond", "[formats][chrome]") {
   SpanData root = plain_span("root", "0000000000000001", nullptr, 0, 2);
   SpanData quick = plain_span("quick", "0000000000000002", "0000000000000001", 1, 1);
   quick.end_unix_ns = quick.start_unix_ns + 1234;  // 1.234 us
@@ -140,7 +141,7 @@ TEST_CASE("Chrome trace: microseconds from the first start, fractional to the na
   CHECK(i.at("args") == Json{{"attempt", 2}});
 }
 
-TEST_CASE("Chrome trace: unended spans run to the last known time and are marked", "[tracing][chrome]") {
+TEST_CASE("Chrome trace: unended spans run to the last known time and are marked", "[formats][chrome]") {
   SpanData root = plain_span("root", "0000000000000001", nullptr, 0, -1);
   SpanData child = plain_span("child", "0000000000000002", "0000000000000001", 5, -1);
   SpanData done = plain_span("done", "0000000000000003", "0000000000000001", 1, 20);
@@ -153,7 +154,7 @@ TEST_CASE("Chrome trace: unended spans run to the last known time and are marked
   check_well_nested(doc);
 }
 
-TEST_CASE("Chrome trace: a child outside its parent, orphans, several traces, cycles", "[tracing][chrome]") {
+TEST_CASE("Chrome trace: a child outside its parent, orphans, several traces, cycles", "[formats][chrome]") {
   const char* other = "0af7651916cd43dd8448eb211c80319c";
   const std::vector<SpanData> spans{
       plain_span("root", "0000000000000001", nullptr, 0, 10),
@@ -181,7 +182,7 @@ TEST_CASE("Chrome trace: a child outside its parent, orphans, several traces, cy
   CHECK(Json::parse(to_chrome_trace_json({})).at("traceEvents").empty());
 }
 
-TEST_CASE("Chrome trace: children that end with their parent stay inside it", "[tracing][chrome]") {
+TEST_CASE("Chrome trace: children that end with their parent stay inside it", "[formats][chrome]") {
   // Ends that coincide, at offsets whose microsecond values are not exact in binary: a viewer
   // adding ts + dur must not put the child a rounding error past the parent.
   std::vector<SpanData> spans;
@@ -204,10 +205,10 @@ TEST_CASE("Chrome trace: children that end with their parent stay inside it", "[
   check_well_nested(doc);
 }
 
-TEST_CASE("Chrome trace of a real run with managed agents working in parallel", "[tracing][chrome]") {
+TEST_CASE("Chrome trace of a real run with managed agents working in parallel", "[formats][chrome]") {
   const char* root = std::getenv("AGENTRACE_SOURCE_DIR");
   const std::filesystem::path dir = root != nullptr && *root != '\0'
-                                        ? std::filesystem::path(root) / "tests" / "tracing" / "data"
+                                        ? std::filesystem::path(root) / "tests" / "formats" / "data"
                                         : std::filesystem::path(__FILE__).parent_path() / "data";
   const JsonlReadResult trace = read_jsonl_file(dir / "managed_agents.jsonl");
   REQUIRE(trace.errors.empty());

@@ -1,4 +1,4 @@
-#include "agentrace/tracing/chrome_trace.hpp"
+#include "agentrace/formats/chrome_trace.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -11,7 +11,8 @@
 #include "json_text.hpp"
 #include "trace_groups.hpp"
 
-namespace agentrace::tracing {
+namespace agentrace::formats {
+
 namespace {
 
 using detail::append_json_string;
@@ -21,7 +22,7 @@ using detail::append_separator;
 // A track's spans, level by level: at each level disjoint intervals keyed by their start.
 struct Track {
   std::uint64_t tid = 0;
-  const SpanData* named_after = nullptr;
+  const tracing::SpanData* named_after = nullptr;
   std::vector<std::map<std::uint64_t, std::uint64_t>> levels{};
 };
 
@@ -42,7 +43,7 @@ void occupy(Track& track, std::size_t level, std::uint64_t start, std::uint64_t 
 }
 
 struct Node {
-  const SpanData* span = nullptr;
+  const tracing::SpanData* span = nullptr;
   std::uint64_t start = 0;
   std::uint64_t end = 0;  // effective: unended spans run to the trace's last time
   std::vector<std::size_t> children{};
@@ -63,8 +64,8 @@ Layout lay_out(const detail::TraceGroup& trace, std::uint64_t& next_tid) {
   Layout layout;
   auto& nodes = layout.nodes;
   nodes.reserve(trace.spans.size());
-  std::map<SpanId, std::size_t> index_of;
-  for (const SpanData* span : trace.spans) {
+  std::map<tracing::SpanId, std::size_t> index_of;
+  for (const tracing::SpanData* span : trace.spans) {
     index_of.emplace(span->span_id, nodes.size());  // a duplicate id keeps the first span
     nodes.push_back(Node{span, span->start_unix_ns, detail::effective_end(*span, trace.last_time)});
   }
@@ -72,7 +73,7 @@ Layout lay_out(const detail::TraceGroup& trace, std::uint64_t& next_tid) {
   constexpr std::size_t none = std::numeric_limits<std::size_t>::max();
   std::vector<std::size_t> parent_of(nodes.size(), none);
   for (std::size_t i = 0; i < nodes.size(); ++i) {
-    const SpanData& span = *nodes[i].span;
+    const tracing::SpanData& span = *nodes[i].span;
     if (!span.parent_span_id.valid()) continue;
     const auto it = index_of.find(span.parent_span_id);
     if (it == index_of.end() || it->second == i) continue;  // an orphan: drawn as a root
@@ -80,7 +81,7 @@ Layout lay_out(const detail::TraceGroup& trace, std::uint64_t& next_tid) {
     parent_of[i] = it->second;
   }
 
-  auto new_track = [&](const SpanData* span) {
+  auto new_track = [&](const tracing::SpanData* span) {
     layout.tracks.push_back(Track{next_tid++, span});
     return layout.tracks.size() - 1;
   };
@@ -189,8 +190,8 @@ void sort_index(std::string& out, std::string_view kind, std::size_t pid, std::u
   out += "}}";
 }
 
-void attribute_args(std::string& out, const Attributes& attributes) {
-  for (const Attribute& a : attributes) {
+void attribute_args(std::string& out, const tracing::Attributes& attributes) {
+  for (const tracing::Attribute& a : attributes) {
     append_separator(out);
     append_json_string(out, a.key);
     out += ':';
@@ -198,11 +199,11 @@ void attribute_args(std::string& out, const Attributes& attributes) {
   }
 }
 
-void span_event(std::string& out, const SpanData& s, std::size_t pid, std::uint64_t tid, const Times& t, bool unended) {
+void span_event(std::string& out, const tracing::SpanData& s, std::size_t pid, std::uint64_t tid, const Times& t, bool unended) {
   append_separator(out);
   common_fields(out, s.name, pid, tid);
   out += ",\"cat\":\"";
-  out += to_string(s.kind);
+  out += tracing::to_string(s.kind);
   out += "\",\"ph\":\"X\",\"ts\":";
   append_number(out, t.ts);
   out += ",\"dur\":";
@@ -211,11 +212,11 @@ void span_event(std::string& out, const SpanData& s, std::size_t pid, std::uint6
   attribute_args(out, s.attributes);
   append_key(out, "span.kind");
   out += '"';
-  out += to_string(s.kind);
+  out += tracing::to_string(s.kind);
   out += '"';
-  if (s.status.code != StatusCode::unset) {
+  if (s.status.code != tracing::StatusCode::unset) {
     append_key(out, "otel.status_code");
-    out += s.status.code == StatusCode::ok ? "\"OK\"" : "\"ERROR\"";
+    out += s.status.code == tracing::StatusCode::ok ? "\"OK\"" : "\"ERROR\"";
   }
   if (!s.status.description.empty()) {
     append_key(out, "otel.status_description");
@@ -232,7 +233,7 @@ void span_event(std::string& out, const SpanData& s, std::size_t pid, std::uint6
   out += "}}";
 }
 
-void instant_event(std::string& out, const Event& e, std::size_t pid, std::uint64_t tid, double ts) {
+void instant_event(std::string& out, const tracing::Event& e, std::size_t pid, std::uint64_t tid, double ts) {
   append_separator(out);
   common_fields(out, e.name, pid, tid);
   out += ",\"cat\":\"event\",\"ph\":\"i\",\"s\":\"t\",\"ts\":";
@@ -242,7 +243,7 @@ void instant_event(std::string& out, const Event& e, std::size_t pid, std::uint6
   out += "}}";
 }
 
-std::string process_name(const SpanData& root) {
+std::string process_name(const tracing::SpanData& root) {
   std::string name = root.name;
   if (const auto* service = find_attribute_as<std::string>(root.resource().attributes, "service.name")) {
     name.append(" (").append(*service).append(")");
@@ -252,7 +253,7 @@ std::string process_name(const SpanData& root) {
 
 }  // namespace
 
-void append_chrome_trace_json(SpanBatch spans, std::string& out) {
+void append_chrome_trace_json(tracing::SpanBatch spans, std::string& out) {
   const std::vector<detail::TraceGroup> traces = detail::group_by_trace(spans);
   std::uint64_t origin = std::numeric_limits<std::uint64_t>::max();
   for (const auto& trace : traces) origin = std::min(origin, trace.first_start);
@@ -265,7 +266,7 @@ void append_chrome_trace_json(SpanBatch spans, std::string& out) {
     const std::size_t pid = t + 1;
     const Layout layout = lay_out(trace, next_tid);
 
-    const SpanData& root = *layout.nodes[layout.order.front()].span;
+    const tracing::SpanData& root = *layout.nodes[layout.order.front()].span;
     metadata(out, "process_name", pid, layout.tracks.front().tid, "name", process_name(root));
     sort_index(out, "process_sort_index", pid, layout.tracks.front().tid, pid);
     for (std::size_t k = 0; k < layout.tracks.size(); ++k) {
@@ -277,7 +278,7 @@ void append_chrome_trace_json(SpanBatch spans, std::string& out) {
       const Node& node = layout.nodes[n];
       const std::uint64_t tid = layout.tracks[node.track].tid;
       span_event(out, *node.span, pid, tid, times_us(node.start, node.end, origin), !node.span->ended());
-      for (const Event& e : node.span->events) {
+      for (const tracing::Event& e : node.span->events) {
         const std::uint64_t at = std::max(e.time_unix_ns, origin);
         instant_event(out, e, pid, tid, static_cast<double>(at - origin) / 1000.0);
       }
@@ -288,13 +289,13 @@ void append_chrome_trace_json(SpanBatch spans, std::string& out) {
   out += "}}";
 }
 
-std::string to_chrome_trace_json(std::span<const SpanData> spans) {
-  std::vector<const SpanData*> pointers;
+std::string to_chrome_trace_json(std::span<const tracing::SpanData> spans) {
+  std::vector<const tracing::SpanData*> pointers;
   pointers.reserve(spans.size());
-  for (const SpanData& s : spans) pointers.push_back(&s);
+  for (const tracing::SpanData& s : spans) pointers.push_back(&s);
   std::string out;
   append_chrome_trace_json(pointers, out);
   return out;
 }
 
-}  // namespace agentrace::tracing
+}  // namespace agentrace::formats

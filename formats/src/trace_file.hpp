@@ -7,9 +7,9 @@
 #include <stdexcept>
 #include <string_view>
 
-#include "agentrace/tracing/jsonl.hpp"
+#include "agentrace/formats/jsonl.hpp"
 
-namespace agentrace::tracing::detail {
+namespace agentrace::formats::detail {
 
 // Runs `parse` over the file. Throws std::system_error for a directory, a file that cannot be
 // opened, or a read error; what `parse` finds malformed is in the result.
@@ -20,4 +20,4 @@ JsonlReadResult read_trace_file_with(const std::filesystem::path& path, JsonlRea
 // which for a trace line can be kilobytes) cut to its first 80 characters and "…".
 std::invalid_argument json_syntax_error(std::string_view what, std::size_t byte);
 
-}  // namespace agentrace::tracing::detail
+}  // namespace agentrace::formats::detail

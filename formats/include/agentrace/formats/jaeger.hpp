@@ -25,10 +25,10 @@
 
 #include "agentrace/tracing/exporter.hpp"
 
-namespace agentrace::tracing {
+namespace agentrace::formats {
 
 // Appends the document to `out`.
-void append_jaeger_json(SpanBatch spans, std::string& out);
-std::string to_jaeger_json(std::span<const SpanData> spans);
+void append_jaeger_json(tracing::SpanBatch spans, std::string& out);
+std::string to_jaeger_json(std::span<const tracing::SpanData> spans);
 
-}  // namespace agentrace::tracing
+}  // namespace agentrace::formats

@@ -19,12 +19,12 @@
 
 #include "agentrace/tracing/exporter.hpp"
 
-namespace agentrace::tracing {
+namespace agentrace::formats {
 
 // One line of JSON, without the trailing newline.
-std::string to_jsonl_line(const SpanData& span);
+std::string to_jsonl_line(const tracing::SpanData& span);
 // Parses one line; throws std::invalid_argument with a message naming the bad field.
-SpanData from_jsonl_line(std::string_view line);
+tracing::SpanData from_jsonl_line(std::string_view line);
 
 struct JsonlError {
   std::size_t line = 0;  // 1-based
@@ -32,7 +32,7 @@ struct JsonlError {
 };
 
 struct JsonlReadResult {
-  std::vector<SpanData> spans;
+  std::vector<tracing::SpanData> spans;
   std::vector<JsonlError> errors;  // malformed lines; the other lines are still read
 };
 
@@ -42,12 +42,12 @@ JsonlReadResult read_jsonl_file(const std::filesystem::path& path);
 
 // Appends each span as one line and flushes after each batch, so a crash loses at most the batch
 // being written. Creates parent directories.
-class JsonlFileExporter final : public SpanExporter {
+class JsonlFileExporter final : public tracing::SpanExporter {
  public:
   // Throws std::system_error when the file cannot be opened for appending.
   explicit JsonlFileExporter(std::filesystem::path path);
   ~JsonlFileExporter() override;
-  ExportResult export_spans(SpanBatch batch, std::chrono::milliseconds timeout) noexcept override;
+  tracing::ExportResult export_spans(tracing::SpanBatch batch, std::chrono::milliseconds timeout) noexcept override;
   bool force_flush(std::chrono::milliseconds timeout) noexcept override;
   bool shutdown(std::chrono::milliseconds timeout) noexcept override;
   [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
@@ -62,14 +62,14 @@ class JsonlFileExporter final : public SpanExporter {
 // One JSONL file per trace, `<dir>/<trace id>.jsonl`: the default destination of agent runs, so
 // that every run's trace is a file of its own that `agentrace view` renders. Files are opened
 // for appending per batch and closed again, so a process may hold thousands of traces.
-class TraceDirectoryExporter final : public SpanExporter {
+class TraceDirectoryExporter final : public tracing::SpanExporter {
  public:
   // Creates `dir` when missing (lazily, at the first export).
   explicit TraceDirectoryExporter(std::filesystem::path dir);
-  ExportResult export_spans(SpanBatch batch, std::chrono::milliseconds timeout) noexcept override;
+  tracing::ExportResult export_spans(tracing::SpanBatch batch, std::chrono::milliseconds timeout) noexcept override;
   bool shutdown(std::chrono::milliseconds timeout) noexcept override;
   [[nodiscard]] const std::filesystem::path& directory() const noexcept { return dir_; }
-  [[nodiscard]] static std::filesystem::path file_for(const std::filesystem::path& dir, const TraceId& trace_id);
+  [[nodiscard]] static std::filesystem::path file_for(const std::filesystem::path& dir, const tracing::TraceId& trace_id);
 
  private:
   std::filesystem::path dir_;
@@ -77,4 +77,4 @@ class TraceDirectoryExporter final : public SpanExporter {
   bool shut_down_ = false;
 };
 
-}  // namespace agentrace::tracing
+}  // namespace agentrace::formats

@@ -6,23 +6,23 @@
 
 #include "agentrace/tracing/exporter.hpp"
 
-namespace agentrace::tracing::detail {
+namespace agentrace::formats::detail {
 
 struct TraceGroup {
-  TraceId trace_id;
-  std::vector<const SpanData*> spans;  // by start time, then span id
-  std::uint64_t first_start = 0;       // the earliest start
-  std::uint64_t last_time = 0;         // the latest start, end or event time: where unended spans stop
+  tracing::TraceId trace_id;
+  std::vector<const tracing::SpanData*> spans;  // by start time, then span id
+  std::uint64_t first_start = 0;                // the earliest start
+  std::uint64_t last_time = 0;                  // the latest start, end or event time: where unended spans stop
 };
 
 // Traces ordered by their earliest start (then id); null pointers skipped.
-std::vector<TraceGroup> group_by_trace(SpanBatch spans);
+std::vector<TraceGroup> group_by_trace(tracing::SpanBatch spans);
 
 // The end a viewer should draw: the span's own (never before its start) or, for a span that
 // never ended, the last time known in its trace.
-inline std::uint64_t effective_end(const SpanData& span, std::uint64_t last_time) noexcept {
+inline std::uint64_t effective_end(const tracing::SpanData& span, std::uint64_t last_time) noexcept {
   const std::uint64_t end = span.ended() ? span.end_unix_ns : last_time;
   return end > span.start_unix_ns ? end : span.start_unix_ns;
 }
 
-}  // namespace agentrace::tracing::detail
+}  // namespace agentrace::formats::detail

@@ -15,7 +15,7 @@
 
 #include "agentrace/tracing/exporter.hpp"
 
-namespace agentrace::tracing {
+namespace agentrace::formats {
 
 // Writes `data` to a temporary file beside `path` and renames it over `path`, so a reader sees
 // the old file or the new one, never half of one. Creates missing parent directories. On failure
@@ -27,11 +27,11 @@ bool write_file_atomically(const std::filesystem::path& path, std::string_view d
 // OpenTelemetry Collector's file exporter, which `agentrace export` and Collector receivers read.
 // Appends (the file is opened at the first batch, parent directories created) and flushes after
 // each batch, so a crash loses at most the batch being written.
-class OtlpJsonFileExporter final : public SpanExporter {
+class OtlpJsonFileExporter final : public tracing::SpanExporter {
  public:
   explicit OtlpJsonFileExporter(std::filesystem::path path);
   ~OtlpJsonFileExporter() override;
-  ExportResult export_spans(SpanBatch batch, std::chrono::milliseconds timeout) noexcept override;
+  tracing::ExportResult export_spans(tracing::SpanBatch batch, std::chrono::milliseconds timeout) noexcept override;
   bool force_flush(std::chrono::milliseconds timeout) noexcept override;
   bool shutdown(std::chrono::milliseconds timeout) noexcept override;
   [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
@@ -52,24 +52,24 @@ class OtlpJsonFileExporter final : public SpanExporter {
 // and an unwritable path fails that export), then on force_flush and on shutdown when something
 // changed since the last write. Memory grows with the spans exported: they suit
 // development runs and tests; for long-running services use OTLP or JSON Lines.
-class DocumentFileExporter : public SpanExporter {
+class DocumentFileExporter : public tracing::SpanExporter {
  public:
   explicit DocumentFileExporter(std::filesystem::path path);
-  ExportResult export_spans(SpanBatch batch, std::chrono::milliseconds timeout) noexcept override;
+  tracing::ExportResult export_spans(tracing::SpanBatch batch, std::chrono::milliseconds timeout) noexcept override;
   bool force_flush(std::chrono::milliseconds timeout) noexcept override;
   bool shutdown(std::chrono::milliseconds timeout) noexcept override;
   [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
 
  protected:
   // The whole document for `spans`.
-  virtual std::string render(std::span<const SpanData> spans) const = 0;
+  virtual std::string render(std::span<const tracing::SpanData> spans) const = 0;
 
  private:
   bool write_locked() noexcept;
 
   std::filesystem::path path_;
   std::mutex mutex_;
-  std::vector<SpanData> spans_;
+  std::vector<tracing::SpanData> spans_;
   bool dirty_ = false;  // spans_ holds spans the file does not
   bool first_write_attempted_ = false;
   bool shut_down_ = false;
@@ -82,7 +82,7 @@ class JaegerFileExporter final : public DocumentFileExporter {
   using DocumentFileExporter::DocumentFileExporter;
 
  protected:
-  std::string render(std::span<const SpanData> spans) const override;
+  std::string render(std::span<const tracing::SpanData> spans) const override;
 };
 
 // Chrome trace JSON (chrome_trace.hpp): open it in Perfetto or speedscope.
@@ -91,7 +91,7 @@ class ChromeTraceFileExporter final : public DocumentFileExporter {
   using DocumentFileExporter::DocumentFileExporter;
 
  protected:
-  std::string render(std::span<const SpanData> spans) const override;
+  std::string render(std::span<const tracing::SpanData> spans) const override;
 };
 
-}  // namespace agentrace::tracing
+}  // namespace agentrace::formats

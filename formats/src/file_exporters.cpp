@@ -1,4 +1,4 @@
-#include "agentrace/tracing/file_exporters.hpp"
+#include "agentrace/formats/file_exporters.hpp"
 
 #include <unistd.h>
 
@@ -9,12 +9,13 @@
 
 #include <spdlog/spdlog.h>
 
-#include "agentrace/tracing/chrome_trace.hpp"
-#include "agentrace/tracing/jaeger.hpp"
-#include "agentrace/tracing/otlp_encoding.hpp"
+#include "agentrace/formats/chrome_trace.hpp"
+#include "agentrace/formats/jaeger.hpp"
+#include "agentrace/formats/otlp_encoding.hpp"
 #include "append_file.hpp"
 
-namespace agentrace::tracing {
+namespace agentrace::formats {
+
 namespace {
 
 std::string describe(const std::string& what, const std::filesystem::path& path, int err) {
@@ -84,20 +85,20 @@ OtlpJsonFileExporter::~OtlpJsonFileExporter() { detail::close_file(file_); }
 void OtlpJsonFileExporter::warn(const std::string& problem) noexcept { log_warning(warned_, problem); }
 
 // Local file writes are not bounded by the timeout: they finish or fail on their own.
-ExportResult OtlpJsonFileExporter::export_spans(SpanBatch batch, std::chrono::milliseconds /*timeout*/) noexcept {
+tracing::ExportResult OtlpJsonFileExporter::export_spans(tracing::SpanBatch batch, std::chrono::milliseconds /*timeout*/) noexcept {
   try {
     std::lock_guard lock(mutex_);
-    if (shut_down_) return ExportResult::failure;
+    if (shut_down_) return tracing::ExportResult::failure;
     bool any = false;
-    for (const SpanData* span : batch) any = any || span != nullptr;
-    if (!any) return ExportResult::success;  // an empty request is not worth a line
+    for (const tracing::SpanData* span : batch) any = any || span != nullptr;
+    if (!any) return tracing::ExportResult::success;  // an empty request is not worth a line
     if (file_ == nullptr) {
       create_parent_directories(path_);
       errno = 0;
       file_ = std::fopen(path_.c_str(), "ab");
       if (file_ == nullptr) {
         warn(describe("cannot open", path_, errno) + " for appending OTLP/JSON");
-        return ExportResult::failure;
+        return tracing::ExportResult::failure;
       }
     }
     buffer_.clear();
@@ -106,9 +107,9 @@ ExportResult OtlpJsonFileExporter::export_spans(SpanBatch batch, std::chrono::mi
     const bool ok = detail::append_and_flush(file_, buffer_);
     if (!ok) warn(describe("cannot write", path_, errno));
     detail::release_if_large(buffer_);
-    return ok ? ExportResult::success : ExportResult::failure;
+    return ok ? tracing::ExportResult::success : tracing::ExportResult::failure;
   } catch (...) {
-    return ExportResult::failure;
+    return tracing::ExportResult::failure;
   }
 }
 
@@ -151,11 +152,11 @@ bool DocumentFileExporter::write_locked() noexcept {
   }
 }
 
-ExportResult DocumentFileExporter::export_spans(SpanBatch batch, std::chrono::milliseconds /*timeout*/) noexcept {
+tracing::ExportResult DocumentFileExporter::export_spans(tracing::SpanBatch batch, std::chrono::milliseconds /*timeout*/) noexcept {
   try {
     std::lock_guard lock(mutex_);
-    if (shut_down_) return ExportResult::failure;
-    for (const SpanData* span : batch) {
+    if (shut_down_) return tracing::ExportResult::failure;
+    for (const tracing::SpanData* span : batch) {
       if (span == nullptr) continue;
       spans_.push_back(*span);
       dirty_ = true;
@@ -165,11 +166,11 @@ ExportResult DocumentFileExporter::export_spans(SpanBatch batch, std::chrono::mi
     // than rewriting an ever larger document per batch.
     if (dirty_ && !first_write_attempted_) {
       first_write_attempted_ = true;
-      if (!write_locked()) return ExportResult::failure;
+      if (!write_locked()) return tracing::ExportResult::failure;
     }
-    return ExportResult::success;
+    return tracing::ExportResult::success;
   } catch (...) {
-    return ExportResult::failure;
+    return tracing::ExportResult::failure;
   }
 }
 
@@ -188,7 +189,7 @@ bool DocumentFileExporter::shutdown(std::chrono::milliseconds /*timeout*/) noexc
     if (shut_down_) return true;
     shut_down_ = true;
     const bool ok = !dirty_ || write_locked();
-    std::vector<SpanData>().swap(spans_);
+    std::vector<tracing::SpanData>().swap(spans_);
     dirty_ = false;
     return ok;
   } catch (...) {
@@ -196,10 +197,10 @@ bool DocumentFileExporter::shutdown(std::chrono::milliseconds /*timeout*/) noexc
   }
 }
 
-std::string JaegerFileExporter::render(std::span<const SpanData> spans) const { return to_jaeger_json(spans); }
+std::string JaegerFileExporter::render(std::span<const tracing::SpanData> spans) const { return to_jaeger_json(spans); }
 
-std::string ChromeTraceFileExporter::render(std::span<const SpanData> spans) const {
+std::string ChromeTraceFileExporter::render(std::span<const tracing::SpanData> spans) const {
   return to_chrome_trace_json(spans);
 }
 
-}  // namespace agentrace::tracing
+}  // namespace agentrace::formats

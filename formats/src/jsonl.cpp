@@ -1,4 +1,4 @@
-#include "agentrace/tracing/jsonl.hpp"
+#include "agentrace/formats/jsonl.hpp"
 
 #include <cerrno>
 #include <cmath>
@@ -14,7 +14,8 @@
 #include "append_file.hpp"
 #include "trace_file.hpp"
 
-namespace agentrace::tracing {
+namespace agentrace::formats {
+
 namespace {
 
 // Ordered, because Attributes is a sequence: reading a line back must give the attributes in the
@@ -31,7 +32,7 @@ Json double_json(double d) {
   return d > 0 ? "Infinity" : "-Infinity";
 }
 
-Json value_json(const AttributeValue& value) {
+Json value_json(const tracing::AttributeValue& value) {
   return std::visit(
       [](const auto& v) -> Json {
         using T = std::decay_t<decltype(v)>;
@@ -52,7 +53,7 @@ Json value_json(const AttributeValue& value) {
       value);
 }
 
-Json attributes_json(const Attributes& attributes) {
+Json attributes_json(const tracing::Attributes& attributes) {
   Json object = Json::object();
   for (const auto& a : attributes) object[a.key] = value_json(a.value);
   return object;
@@ -132,9 +133,9 @@ Id read_id(const Json& v, const std::string& field, bool allow_zero) {
   return id;
 }
 
-AttributeValue read_value(const Json& v, const std::string& field);
+tracing::AttributeValue read_value(const Json& v, const std::string& field);
 
-AttributeValue read_array(const Json& v, const std::string& field) {
+tracing::AttributeValue read_array(const Json& v, const std::string& field) {
   // An empty array has no element type; string is the most common array attribute.
   if (v.empty()) return std::vector<std::string>{};
   bool all_bool = true;
@@ -178,7 +179,7 @@ AttributeValue read_array(const Json& v, const std::string& field) {
   fail(field, "array elements must all have one type (bool, number or string)");
 }
 
-AttributeValue read_value(const Json& v, const std::string& field) {
+tracing::AttributeValue read_value(const Json& v, const std::string& field) {
   if (v.is_boolean()) return v.get<bool>();
   if (v.is_number_unsigned()) {
     const auto n = v.get<std::uint64_t>();
@@ -194,12 +195,12 @@ AttributeValue read_value(const Json& v, const std::string& field) {
   fail(field, std::string("expected bool, number, string or array, got ") + v.type_name());
 }
 
-Attributes read_attributes(const Json& v, const std::string& field) {
+tracing::Attributes read_attributes(const Json& v, const std::string& field) {
   check_object(v, field);
-  Attributes out;
+  tracing::Attributes out;
   out.reserve(v.size());
   for (const auto& [key, value] : v.items()) {
-    Attribute a;
+    tracing::Attribute a;
     a.key = key;
     a.value = read_value(value, field + "." + key);
     out.push_back(std::move(a));
@@ -207,9 +208,9 @@ Attributes read_attributes(const Json& v, const std::string& field) {
   return out;
 }
 
-Attributes optional_attributes(const Json& object, const std::string& prefix) {
+tracing::Attributes optional_attributes(const Json& object, const std::string& prefix) {
   const Json* v = find(object, "attributes");
-  return v ? read_attributes(*v, prefix + "attributes") : Attributes{};
+  return v ? read_attributes(*v, prefix + "attributes") : tracing::Attributes{};
 }
 
 std::uint32_t optional_dropped(const Json& object, const std::string& prefix, const char* key) {
@@ -217,38 +218,38 @@ std::uint32_t optional_dropped(const Json& object, const std::string& prefix, co
   return v ? read_u32(*v, prefix + key) : 0;
 }
 
-TraceFlags read_flags(const Json& v, const std::string& field) {
-  return TraceFlags{static_cast<std::uint8_t>(read_uint(v, field, 0xFF))};
+tracing::TraceFlags read_flags(const Json& v, const std::string& field) {
+  return tracing::TraceFlags{static_cast<std::uint8_t>(read_uint(v, field, 0xFF))};
 }
 
-SpanKind read_kind(const Json& v, const std::string& field) {
-  SpanKind kind = SpanKind::internal;
+tracing::SpanKind read_kind(const Json& v, const std::string& field) {
+  tracing::SpanKind kind = tracing::SpanKind::internal;
   if (v.is_number_integer()) {  // OTLP's integer, accepted for hand-converted files
     const auto n = read_uint(v, field, 5);
     if (n == 0) fail(field, "0 is not a span kind");
-    return static_cast<SpanKind>(n);
+    return static_cast<tracing::SpanKind>(n);
   }
-  if (!from_string(read_string(v, field), kind)) fail(field, "unknown span kind '" + v.get<std::string>() + "'");
+  if (!tracing::from_string(read_string(v, field), kind)) fail(field, "unknown span kind '" + v.get<std::string>() + "'");
   return kind;
 }
 
-Status read_status(const Json& v, const std::string& field) {
+tracing::Status read_status(const Json& v, const std::string& field) {
   check_object(v, field);
-  Status status;
+  tracing::Status status;
   const Json& code = require(v, "code", field + ".");
   if (code.is_number_integer()) {
-    status.code = static_cast<StatusCode>(read_uint(code, field + ".code", 2));
-  } else if (!from_string(read_string(code, field + ".code"), status.code)) {
+    status.code = static_cast<tracing::StatusCode>(read_uint(code, field + ".code", 2));
+  } else if (!tracing::from_string(read_string(code, field + ".code"), status.code)) {
     fail(field + ".code", "unknown status code '" + code.get<std::string>() + "'");
   }
   if (const Json* d = find(v, "description")) status.description = read_string(*d, field + ".description");
   return status;
 }
 
-Event read_event(const Json& v, const std::string& field) {
+tracing::Event read_event(const Json& v, const std::string& field) {
   check_object(v, field);
   const std::string prefix = field + ".";
-  Event e;
+  tracing::Event e;
   e.name = read_string(require(v, "name", prefix), prefix + "name");
   e.time_unix_ns =
       read_uint(require(v, "time_unix_ns", prefix), prefix + "time_unix_ns", std::numeric_limits<std::uint64_t>::max());
@@ -257,12 +258,12 @@ Event read_event(const Json& v, const std::string& field) {
   return e;
 }
 
-Link read_link(const Json& v, const std::string& field) {
+tracing::Link read_link(const Json& v, const std::string& field) {
   check_object(v, field);
   const std::string prefix = field + ".";
-  Link l;
-  l.context.trace_id = read_id<TraceId>(require(v, "trace_id", prefix), prefix + "trace_id", true);
-  l.context.span_id = read_id<SpanId>(require(v, "span_id", prefix), prefix + "span_id", true);
+  tracing::Link l;
+  l.context.trace_id = read_id<tracing::TraceId>(require(v, "trace_id", prefix), prefix + "trace_id", true);
+  l.context.span_id = read_id<tracing::SpanId>(require(v, "span_id", prefix), prefix + "span_id", true);
   if (const Json* f = find(v, "flags")) l.context.flags = read_flags(*f, prefix + "flags");
   if (const Json* r = find(v, "remote")) l.context.remote = read_bool(*r, prefix + "remote");
   if (const Json* t = find(v, "trace_state")) l.context.trace_state = read_string(*t, prefix + "trace_state");
@@ -284,9 +285,9 @@ std::vector<T> read_list(const Json& object, const char* key, ReadOne read_one) 
   return out;
 }
 
-const SpanSource* read_source(const Json& j) {
-  Resource resource;
-  InstrumentationScope scope;
+const tracing::SpanSource* read_source(const Json& j) {
+  tracing::Resource resource;
+  tracing::InstrumentationScope scope;
   if (const Json* r = find(j, "resource")) resource.attributes = read_attributes(*r, "resource");
   if (const Json* s = find(j, "scope")) {
     check_object(*s, "scope");
@@ -295,15 +296,15 @@ const SpanSource* read_source(const Json& j) {
   }
   // Spans made without a resource point at the shared empty source; keeping that identity makes
   // a read-back span compare equal to the one that was written.
-  if (resource == Resource{} && scope == InstrumentationScope{}) return &SpanSource::empty();
-  return &SpanSource::intern(std::move(resource), std::move(scope));
+  if (resource == tracing::Resource{} && scope == tracing::InstrumentationScope{}) return &tracing::SpanSource::empty();
+  return &tracing::SpanSource::intern(std::move(resource), std::move(scope));
 }
 
 bool is_blank(std::string_view line) { return line.find_first_not_of(" \t\r\f\v") == std::string_view::npos; }
 
 }  // namespace
 
-std::string to_jsonl_line(const SpanData& span) {
+std::string to_jsonl_line(const tracing::SpanData& span) {
   Json j = Json::object();
   j["trace_id"] = span.trace_id.hex();
   j["span_id"] = span.span_id.hex();
@@ -312,20 +313,20 @@ std::string to_jsonl_line(const SpanData& span) {
   j["flags"] = span.flags.value;
   if (!span.trace_state.empty()) j["trace_state"] = span.trace_state;
   j["name"] = span.name;
-  j["kind"] = std::string(to_string(span.kind));
+  j["kind"] = std::string(tracing::to_string(span.kind));
   j["start_unix_ns"] = span.start_unix_ns;
   j["end_unix_ns"] = span.end_unix_ns;
   j["attributes"] = attributes_json(span.attributes);
   if (span.dropped_attributes_count != 0) j["dropped_attributes_count"] = span.dropped_attributes_count;
-  if (span.status.code != StatusCode::unset || !span.status.description.empty()) {
+  if (span.status.code != tracing::StatusCode::unset || !span.status.description.empty()) {
     Json status = Json::object();
-    status["code"] = std::string(to_string(span.status.code));
+    status["code"] = std::string(tracing::to_string(span.status.code));
     if (!span.status.description.empty()) status["description"] = span.status.description;
     j["status"] = std::move(status);
   }
   if (!span.events.empty()) {
     Json events = Json::array();
-    for (const Event& e : span.events) {
+    for (const tracing::Event& e : span.events) {
       Json event = Json::object();
       event["name"] = e.name;
       event["time_unix_ns"] = e.time_unix_ns;
@@ -338,7 +339,7 @@ std::string to_jsonl_line(const SpanData& span) {
   if (span.dropped_events_count != 0) j["dropped_events_count"] = span.dropped_events_count;
   if (!span.links.empty()) {
     Json links = Json::array();
-    for (const Link& l : span.links) {
+    for (const tracing::Link& l : span.links) {
       Json link = Json::object();
       link["trace_id"] = l.context.trace_id.hex();
       link["span_id"] = l.context.span_id.hex();
@@ -359,7 +360,7 @@ std::string to_jsonl_line(const SpanData& span) {
   return j.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
-SpanData from_jsonl_line(std::string_view line) {
+tracing::SpanData from_jsonl_line(std::string_view line) {
   Json j;
   try {
     j = Json::parse(line.begin(), line.end());
@@ -368,10 +369,10 @@ SpanData from_jsonl_line(std::string_view line) {
   }
   if (!j.is_object()) throw std::invalid_argument(std::string("expected a JSON object, got ") + j.type_name());
 
-  SpanData s;
-  s.trace_id = read_id<TraceId>(require(j, "trace_id", ""), "trace_id", false);
-  s.span_id = read_id<SpanId>(require(j, "span_id", ""), "span_id", false);
-  if (const Json* p = find(j, "parent_span_id")) s.parent_span_id = read_id<SpanId>(*p, "parent_span_id", true);
+  tracing::SpanData s;
+  s.trace_id = read_id<tracing::TraceId>(require(j, "trace_id", ""), "trace_id", false);
+  s.span_id = read_id<tracing::SpanId>(require(j, "span_id", ""), "span_id", false);
+  if (const Json* p = find(j, "parent_span_id")) s.parent_span_id = read_id<tracing::SpanId>(*p, "parent_span_id", true);
   if (const Json* r = find(j, "parent_remote")) s.parent_remote = read_bool(*r, "parent_remote");
   if (const Json* f = find(j, "flags")) s.flags = read_flags(*f, "flags");
   if (const Json* t = find(j, "trace_state")) s.trace_state = read_string(*t, "trace_state");
@@ -383,9 +384,9 @@ SpanData from_jsonl_line(std::string_view line) {
   s.attributes = optional_attributes(j, "");
   s.dropped_attributes_count = optional_dropped(j, "", "dropped_attributes_count");
   if (const Json* st = find(j, "status")) s.status = read_status(*st, "status");
-  s.events = read_list<Event>(j, "events", read_event);
+  s.events = read_list<tracing::Event>(j, "events", read_event);
   s.dropped_events_count = optional_dropped(j, "", "dropped_events_count");
-  s.links = read_list<Link>(j, "links", read_link);
+  s.links = read_list<tracing::Link>(j, "links", read_link);
   s.dropped_links_count = optional_dropped(j, "", "dropped_links_count");
   s.source = read_source(j);
   return s;
@@ -469,21 +470,21 @@ JsonlFileExporter::JsonlFileExporter(std::filesystem::path path) : path_(std::mo
 JsonlFileExporter::~JsonlFileExporter() { detail::close_file(file_); }
 
 // Local file writes are not bounded by the timeout: they finish or fail on their own.
-ExportResult JsonlFileExporter::export_spans(SpanBatch batch, std::chrono::milliseconds /*timeout*/) noexcept {
+tracing::ExportResult JsonlFileExporter::export_spans(tracing::SpanBatch batch, std::chrono::milliseconds /*timeout*/) noexcept {
   try {
     std::lock_guard lock(mutex_);
-    if (file_ == nullptr) return ExportResult::failure;
+    if (file_ == nullptr) return tracing::ExportResult::failure;
     buffer_.clear();
-    for (const SpanData* span : batch) {
+    for (const tracing::SpanData* span : batch) {
       if (span == nullptr) continue;
       buffer_ += to_jsonl_line(*span);
       buffer_ += '\n';
     }
     const bool ok = detail::append_and_flush(file_, buffer_);
     detail::release_if_large(buffer_);
-    return ok ? ExportResult::success : ExportResult::failure;
+    return ok ? tracing::ExportResult::success : tracing::ExportResult::failure;
   } catch (...) {
-    return ExportResult::failure;
+    return tracing::ExportResult::failure;
   }
 }
 
@@ -507,20 +508,20 @@ bool JsonlFileExporter::shutdown(std::chrono::milliseconds /*timeout*/) noexcept
 
 TraceDirectoryExporter::TraceDirectoryExporter(std::filesystem::path dir) : dir_(std::move(dir)) {}
 
-std::filesystem::path TraceDirectoryExporter::file_for(const std::filesystem::path& dir, const TraceId& trace_id) {
+std::filesystem::path TraceDirectoryExporter::file_for(const std::filesystem::path& dir, const tracing::TraceId& trace_id) {
   return dir / (trace_id.hex() + ".jsonl");
 }
 
-ExportResult TraceDirectoryExporter::export_spans(SpanBatch batch, std::chrono::milliseconds /*timeout*/) noexcept {
+tracing::ExportResult TraceDirectoryExporter::export_spans(tracing::SpanBatch batch, std::chrono::milliseconds /*timeout*/) noexcept {
   try {
     std::lock_guard lock(mutex_);
-    if (shut_down_) return ExportResult::failure;
+    if (shut_down_) return tracing::ExportResult::failure;
     std::error_code ec;
     std::filesystem::create_directories(dir_, ec);
-    if (ec) return ExportResult::failure;
+    if (ec) return tracing::ExportResult::failure;
     // Group by trace, keeping each trace's spans in export order.
-    std::map<TraceId, std::string> lines;
-    for (const SpanData* span : batch) {
+    std::map<tracing::TraceId, std::string> lines;
+    for (const tracing::SpanData* span : batch) {
       if (span == nullptr) continue;
       std::string& out = lines[span->trace_id];
       out += to_jsonl_line(*span);
@@ -536,9 +537,9 @@ ExportResult TraceDirectoryExporter::export_spans(SpanBatch batch, std::chrono::
       ok = std::fwrite(text.data(), 1, text.size(), file) == text.size() && ok;
       ok = std::fclose(file) == 0 && ok;
     }
-    return ok ? ExportResult::success : ExportResult::failure;
+    return ok ? tracing::ExportResult::success : tracing::ExportResult::failure;
   } catch (...) {
-    return ExportResult::failure;
+    return tracing::ExportResult::failure;
   }
 }
 
@@ -548,4 +549,4 @@ bool TraceDirectoryExporter::shutdown(std::chrono::milliseconds /*timeout*/) noe
   return true;
 }
 
-}  // namespace agentrace::tracing
+}  // namespace agentrace::formats

@@ -11,13 +11,14 @@
 
 #include <nlohmann/json.hpp>
 
-#include "agentrace/tracing/file_exporters.hpp"
-#include "agentrace/tracing/jsonl.hpp"
-#include "agentrace/tracing/otlp_encoding.hpp"
+#include "agentrace/formats/file_exporters.hpp"
+#include "agentrace/formats/jsonl.hpp"
+#include "agentrace/formats/otlp_encoding.hpp"
 #include "agentrace/tracing/tracer.hpp"
-#include "sample_spans.hpp"
 #include "support/test_support.hpp"
+#include "tracing/sample_spans.hpp"
 
+using namespace agentrace::formats;
 using namespace agentrace::tracing;
 using agentrace::testing::plain_span;
 using agentrace::testing::pointers;
@@ -91,7 +92,7 @@ const std::vector<SpanData> second_batch{plain_span("a", "0000000000000002", "00
 
 }  // namespace
 
-TEST_CASE("OtlpJsonFileExporter appends one request per batch, one line each", "[tracing][file_exporters]") {
+TEST_CASE("OtlpJsonFileExporter appends one request per batch, one line each", "[formats][file_exporters]") {
   TempDir dir;
   const auto path = dir.path() / "nested" / "dir" / "traces.otlp.json";
   OtlpJsonFileExporter exporter(path);
@@ -122,7 +123,7 @@ TEST_CASE("OtlpJsonFileExporter appends one request per batch, one line each", "
 }
 
 TEST_CASE("file exporters report an unwritable path by failing and one warning, without throwing",
-          "[tracing][file_exporters]") {
+          "[formats][file_exporters]") {
   TempDir dir;
   // A path under a regular file cannot be created, whoever runs the test (root included).
   const auto blocker = dir.write("a-file", "x");
@@ -160,7 +161,7 @@ TEST_CASE("file exporters report an unwritable path by failing and one warning, 
   CHECK(count_files(dir.path()) == 2);  // the blocker and the log: no temporary files left
 }
 
-TEST_CASE("appending exporters report a full disk by failing each batch and keep working", "[tracing][file_exporters]") {
+TEST_CASE("appending exporters report a full disk by failing each batch and keep working", "[formats][file_exporters]") {
   // /dev/full (on every Linux system) accepts the open and fails every write with ENOSPC: what a
   // full disk does.
   REQUIRE(std::filesystem::exists("/dev/full"));
@@ -185,7 +186,7 @@ TEST_CASE("appending exporters report a full disk by failing each batch and keep
 }
 
 TEST_CASE("Jaeger and Chrome trace exporters rewrite the whole file on flush and shutdown",
-          "[tracing][file_exporters]") {
+          "[formats][file_exporters]") {
   TempDir dir;
   const auto jaeger_path = dir.path() / "trace.jaeger.json";
   const auto chrome_path = dir.path() / "trace.perfetto.json";
@@ -217,7 +218,7 @@ TEST_CASE("Jaeger and Chrome trace exporters rewrite the whole file on flush and
   CHECK(count_files(dir.path()) == 2);  // no temporary files left
 }
 
-TEST_CASE("file exporters behind a batch processor write complete files at shutdown", "[tracing][file_exporters]") {
+TEST_CASE("file exporters behind a batch processor write complete files at shutdown", "[formats][file_exporters]") {
   TempDir dir;
   std::vector<std::unique_ptr<SpanProcessor>> processors;
   processors.push_back(make_batch_processor(std::make_unique<OtlpJsonFileExporter>(dir.path() / "t.otlp.json")));
@@ -244,7 +245,7 @@ TEST_CASE("file exporters behind a batch processor write complete files at shutd
   CHECK(x_events == 21);
 }
 
-TEST_CASE("write_file_atomically replaces a file whole, or leaves it as it was", "[tracing][file_exporters]") {
+TEST_CASE("write_file_atomically replaces a file whole, or leaves it as it was", "[formats][file_exporters]") {
   TempDir dir;
   const auto path = dir.write("doc.json", "old");
   CHECK(write_file_atomically(path, "new contents"));

@@ -3,11 +3,11 @@
 #include <algorithm>
 #include <map>
 
-namespace agentrace::tracing::detail {
+namespace agentrace::formats::detail {
 
-std::vector<TraceGroup> group_by_trace(SpanBatch spans) {
-  std::map<TraceId, TraceGroup> by_id;
-  for (const SpanData* span : spans) {
+std::vector<TraceGroup> group_by_trace(tracing::SpanBatch spans) {
+  std::map<tracing::TraceId, TraceGroup> by_id;
+  for (const tracing::SpanData* span : spans) {
     if (span == nullptr) continue;
     TraceGroup& group = by_id[span->trace_id];
     if (group.spans.empty()) {
@@ -17,12 +17,12 @@ std::vector<TraceGroup> group_by_trace(SpanBatch spans) {
     group.spans.push_back(span);
     group.first_start = std::min(group.first_start, span->start_unix_ns);
     group.last_time = std::max({group.last_time, span->start_unix_ns, span->end_unix_ns});
-    for (const Event& e : span->events) group.last_time = std::max(group.last_time, e.time_unix_ns);
+    for (const tracing::Event& e : span->events) group.last_time = std::max(group.last_time, e.time_unix_ns);
   }
   std::vector<TraceGroup> out;
   out.reserve(by_id.size());
   for (auto& [id, group] : by_id) {
-    std::stable_sort(group.spans.begin(), group.spans.end(), [](const SpanData* a, const SpanData* b) {
+    std::stable_sort(group.spans.begin(), group.spans.end(), [](const tracing::SpanData* a, const tracing::SpanData* b) {
       if (a->start_unix_ns != b->start_unix_ns) return a->start_unix_ns < b->start_unix_ns;
       return a->span_id < b->span_id;
     });
@@ -35,4 +35,4 @@ std::vector<TraceGroup> group_by_trace(SpanBatch spans) {
   return out;
 }
 
-}  // namespace agentrace::tracing::detail
+}  // namespace agentrace::formats::detail

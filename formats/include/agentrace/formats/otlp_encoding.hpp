@@ -23,28 +23,28 @@
 #include <string_view>
 #include <vector>
 
+#include "agentrace/formats/jsonl.hpp"
 #include "agentrace/tracing/exporter.hpp"
-#include "agentrace/tracing/jsonl.hpp"
 
-namespace agentrace::tracing {
+namespace agentrace::formats {
 
 inline constexpr std::uint32_t otlp_flag_has_is_remote = 0x100;
 inline constexpr std::uint32_t otlp_flag_is_remote = 0x200;
 
 // The value of Span.flags / Link.flags for a span (its parent's remoteness) or a link.
-std::uint32_t otlp_span_flags(const SpanData& span) noexcept;
-std::uint32_t otlp_link_flags(const Link& link) noexcept;
+std::uint32_t otlp_span_flags(const tracing::SpanData& span) noexcept;
+std::uint32_t otlp_link_flags(const tracing::Link& link) noexcept;
 
 // Appends the request encoded as protobuf to `out` (whose earlier contents are kept): pass the
 // same string again after clear() and steady-state encoding allocates nothing. Strings that are
 // not well-formed UTF-8 (which protobuf parsers reject) are written with U+FFFD replacements.
-void append_otlp_protobuf(SpanBatch spans, std::string& out);
+void append_otlp_protobuf(tracing::SpanBatch spans, std::string& out);
 // Appends the request as one line of OTLP/JSON (no trailing newline): lowercase hex ids,
 // lowerCamelCase keys, enums as integers, 64-bit integers as decimal strings.
-void append_otlp_json(SpanBatch spans, std::string& out);
+void append_otlp_json(tracing::SpanBatch spans, std::string& out);
 
-std::string to_otlp_protobuf(std::span<const SpanData> spans);
-std::string to_otlp_json(std::span<const SpanData> spans);
+std::string to_otlp_protobuf(std::span<const tracing::SpanData> spans);
+std::string to_otlp_json(std::span<const tracing::SpanData> spans);
 
 // Reads one ExportTraceServiceRequest (or TracesData) in OTLP/JSON. Lenient as receivers are:
 // ids in hex of either case (or base64), 64-bit integers as strings or numbers, enums as
@@ -53,7 +53,7 @@ std::string to_otlp_json(std::span<const SpanData> spans);
 // base64; an empty AnyValue drops its attribute. An empty array reads as a string array.
 // Throws std::invalid_argument naming the bad field (e.g. "resourceSpans[0].scopeSpans[0].
 // spans[2].traceId: ...").
-std::vector<SpanData> from_otlp_json(std::string_view json);
+std::vector<tracing::SpanData> from_otlp_json(std::string_view json);
 
 // A whole file: one request (pretty-printed or not), or one request per line as the
 // OpenTelemetry file exporters write it (errors then name their line; the other lines are read).
@@ -65,4 +65,4 @@ JsonlReadResult read_otlp_json_file(const std::filesystem::path& path);
 // first key is "resourceSpans" (or "resource_spans"), where a span line's is "trace_id".
 bool looks_like_otlp_json(std::string_view head) noexcept;
 
-}  // namespace agentrace::tracing
+}  // namespace agentrace::formats

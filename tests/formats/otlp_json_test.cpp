@@ -9,10 +9,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "agentrace/tracing/otlp_encoding.hpp"
-#include "sample_spans.hpp"
+#include "agentrace/formats/otlp_encoding.hpp"
 #include "support/test_support.hpp"
+#include "tracing/sample_spans.hpp"
 
+using namespace agentrace::formats;
 using namespace agentrace::tracing;
 using agentrace::testing::full_span;
 using agentrace::testing::plain_span;
@@ -47,7 +48,7 @@ const Json& value_of(const Json& list, const std::string& key) {
 
 }  // namespace
 
-TEST_CASE("OTLP/JSON: key names, hex ids, int64 as strings, enums as integers", "[tracing][otlp]") {
+TEST_CASE("OTLP/JSON: key names, hex ids, int64 as strings, enums as integers", "[formats][otlp]") {
   const SpanData s = full_span();
   const std::string text = encode({s});
   CHECK(text.find('\n') == std::string::npos);  // one line
@@ -113,7 +114,7 @@ TEST_CASE("OTLP/JSON: key names, hex ids, int64 as strings, enums as integers", 
                                        {"flags", 0x100}});
 }
 
-TEST_CASE("OTLP/JSON: defaults are omitted as in protobuf, an empty batch is {}", "[tracing][otlp]") {
+TEST_CASE("OTLP/JSON: defaults are omitted as in protobuf, an empty batch is {}", "[formats][otlp]") {
   SpanData root = plain_span("root", "1111111111111111", nullptr, 0, -1);
   root.source = &SpanSource::empty();
   const Json request = Json::parse(encode({root}));
@@ -126,7 +127,7 @@ TEST_CASE("OTLP/JSON: defaults are omitted as in protobuf, an empty batch is {}"
   CHECK(encode({}) == "{}");
 }
 
-TEST_CASE("OTLP/JSON: strings are escaped and kept valid", "[tracing][otlp]") {
+TEST_CASE("OTLP/JSON: strings are escaped and kept valid", "[formats][otlp]") {
   SpanData s = plain_span("tab\there \"quoted\" back\\slash \x01 \x1f bad\xC0\xAF end", "1111111111111111", nullptr,
                           0, 1);
   const std::string text = encode({s});
@@ -136,7 +137,7 @@ TEST_CASE("OTLP/JSON: strings are escaped and kept valid", "[tracing][otlp]") {
         "tab\there \"quoted\" back\\slash \x01 \x1f bad\xEF\xBF\xBD\xEF\xBF\xBD end");
 }
 
-TEST_CASE("OTLP/JSON: round trip of every field", "[tracing][otlp]") {
+TEST_CASE("OTLP/JSON: round trip of every field", "[formats][otlp]") {
   const SpanData s = full_span();
   const std::vector<SpanData> back = from_otlp_json(encode({s}));
   REQUIRE(back.size() == 1);
@@ -155,7 +156,7 @@ TEST_CASE("OTLP/JSON: round trip of every field", "[tracing][otlp]") {
   CHECK(from_otlp_json(encode(spans)) == spans);
 }
 
-TEST_CASE("OTLP/JSON: NaN and infinities use the mapping's strings", "[tracing][otlp]") {
+TEST_CASE("OTLP/JSON: NaN and infinities use the mapping's strings", "[formats][otlp]") {
   SpanData s = plain_span("x", "1111111111111111", nullptr, 0, 1);
   s.attributes = {{"nan", std::nan("")},
                   {"inf", std::numeric_limits<double>::infinity()},
@@ -170,7 +171,7 @@ TEST_CASE("OTLP/JSON: NaN and infinities use the mapping's strings", "[tracing][
   CHECK(std::get<std::vector<double>>(*back[0].attribute("many"))[0] == -std::numeric_limits<double>::infinity());
 }
 
-TEST_CASE("OTLP/JSON reader: lenient where writers differ", "[tracing][otlp]") {
+TEST_CASE("OTLP/JSON reader: lenient where writers differ", "[formats][otlp]") {
   const auto spans = from_otlp_json(R"({
     "resource_spans": [{
       "resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "svc"}}]},
@@ -226,7 +227,7 @@ TEST_CASE("OTLP/JSON reader: lenient where writers differ", "[tracing][otlp]") {
   CHECK_FALSE(s.links[0].context.remote);  // no 0x100: nothing known
 }
 
-TEST_CASE("OTLP/JSON reader: errors name the field", "[tracing][otlp]") {
+TEST_CASE("OTLP/JSON reader: errors name the field", "[formats][otlp]") {
   CHECK_THROWS_WITH(from_otlp_json("{\"resourceSpans\": [{\"scopeSpans\": [{\"spans\": [{\"spanId\": \"1111111111111111\"}]}]}]}"),
                     "resourceSpans[0].scopeSpans[0].spans[0].traceId: missing");
   CHECK_THROWS_WITH(
@@ -243,7 +244,7 @@ TEST_CASE("OTLP/JSON reader: errors name the field", "[tracing][otlp]") {
   CHECK_THROWS_WITH(from_otlp_json("{\"resourceSpans\": ["), Contains("not valid JSON at byte"));
 }
 
-TEST_CASE("OTLP/JSON files: one request per line, or one pretty-printed document", "[tracing][otlp]") {
+TEST_CASE("OTLP/JSON files: one request per line, or one pretty-printed document", "[formats][otlp]") {
   agentrace::testing::TempDir dir;
   const std::vector<SpanData> first{plain_span("a", "1111111111111111", nullptr, 0, 1)};
   const std::vector<SpanData> second{plain_span("b", "2222222222222222", "1111111111111111", 0, 1),
@@ -277,7 +278,7 @@ TEST_CASE("OTLP/JSON files: one request per line, or one pretty-printed document
   }
 }
 
-TEST_CASE("looks_like_otlp_json tells OTLP/JSON from agentrace's JSON Lines", "[tracing][otlp]") {
+TEST_CASE("looks_like_otlp_json tells OTLP/JSON from agentrace's JSON Lines", "[formats][otlp]") {
   CHECK(looks_like_otlp_json("{\"resourceSpans\":[]}"));
   CHECK(looks_like_otlp_json("\xEF\xBB\xBF{\n  \"resource_spans\": ["));
   CHECK_FALSE(looks_like_otlp_json("{\"trace_id\":\"4bf92f3577b34da6a3ce929d0e0e4736\",\"attributes\":{\"resourceSpans\":1}}"));

@@ -6,9 +6,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "agentrace/tracing/jaeger.hpp"
-#include "sample_spans.hpp"
+#include "agentrace/formats/jaeger.hpp"
+#include "tracing/sample_spans.hpp"
 
+using namespace agentrace::formats;
 using namespace agentrace::tracing;
 using agentrace::testing::full_span;
 using agentrace::testing::plain_span;
@@ -42,7 +43,7 @@ const Json& span_named(const Json& trace, const std::string& name) {
 
 }  // namespace
 
-TEST_CASE("Jaeger JSON: one data entry per trace, spans with references, tags, logs, processes", "[tracing][jaeger]") {
+TEST_CASE("Jaeger JSON: one data entry per trace, spans with references, tags, logs, processes", "[formats][jaeger]") {
   SpanData root = plain_span("invoke_agent weather", "00f067aa0ba902b7", nullptr, 0, 1500);
   root.status = Status{StatusCode::ok, ""};
   SpanData chat = full_span();  // a child of b7ad6b7169203331, which is not in the file
@@ -121,7 +122,7 @@ TEST_CASE("Jaeger JSON: one data entry per trace, spans with references, tags, l
   CHECK(tag(log.at("fields"), "otel.dropped_attributes_count").at("value") == 1);
 }
 
-TEST_CASE("Jaeger JSON: an unended span runs to the trace's last time, with a warning", "[tracing][jaeger]") {
+TEST_CASE("Jaeger JSON: an unended span runs to the trace's last time, with a warning", "[formats][jaeger]") {
   SpanData root = plain_span("root", "1111111111111111", nullptr, 0, -1);
   SpanData child = plain_span("child", "2222222222222222", "1111111111111111", 1, 40.0005);
   const Json doc = Json::parse(to_jaeger_json(std::vector<SpanData>{root, child}));
@@ -133,7 +134,7 @@ TEST_CASE("Jaeger JSON: an unended span runs to the trace's last time, with a wa
   CHECK(to_jaeger_json({}) == R"({"data":[],"total":0,"limit":0,"offset":0,"errors":null})");
 }
 
-TEST_CASE("Jaeger JSON: an attribute named event wins over the event name, non-finite doubles", "[tracing][jaeger]") {
+TEST_CASE("Jaeger JSON: an attribute named event wins over the event name, non-finite doubles", "[formats][jaeger]") {
   SpanData s = plain_span("s", "1111111111111111", nullptr, 0, 1);
   s.events = {Event{"log", t0, {{"event", "custom"}}, 0}};
   s.attributes = {{"nan", std::nan("")}};

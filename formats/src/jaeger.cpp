@@ -1,4 +1,4 @@
-#include "agentrace/tracing/jaeger.hpp"
+#include "agentrace/formats/jaeger.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -8,7 +8,8 @@
 #include "json_text.hpp"
 #include "trace_groups.hpp"
 
-namespace agentrace::tracing {
+namespace agentrace::formats {
+
 namespace {
 
 using detail::append_json_string;
@@ -44,7 +45,7 @@ void bool_tag(std::string& out, std::string_view key, bool value) {
 }
 
 // Typed tags as Jaeger's translator makes them; arrays become their JSON text (type string).
-void attribute_tag(std::string& out, std::string_view key, const AttributeValue& value) {
+void attribute_tag(std::string& out, std::string_view key, const tracing::AttributeValue& value) {
   std::visit(
       [&](const auto& v) {
         using T = std::decay_t<decltype(v)>;
@@ -71,25 +72,25 @@ void attribute_tag(std::string& out, std::string_view key, const AttributeValue&
       value);
 }
 
-void attribute_tags(std::string& out, const Attributes& attributes) {
-  for (const Attribute& a : attributes) attribute_tag(out, a.key, a.value);
+void attribute_tags(std::string& out, const tracing::Attributes& attributes) {
+  for (const tracing::Attribute& a : attributes) attribute_tag(out, a.key, a.value);
 }
 
-void hex_member(std::string& out, std::string_view key, const TraceId& id) {
+void hex_member(std::string& out, std::string_view key, const tracing::TraceId& id) {
   append_key(out, key);
   out += '"';
   id.append_hex(out);
   out += '"';
 }
 
-void hex_member(std::string& out, std::string_view key, const SpanId& id) {
+void hex_member(std::string& out, std::string_view key, const tracing::SpanId& id) {
   append_key(out, key);
   out += '"';
   id.append_hex(out);
   out += '"';
 }
 
-void reference(std::string& out, std::string_view type, const TraceId& trace_id, const SpanId& span_id) {
+void reference(std::string& out, std::string_view type, const tracing::TraceId& trace_id, const tracing::SpanId& span_id) {
   append_separator(out);
   out += "{\"refType\":\"";
   out += type;
@@ -99,7 +100,7 @@ void reference(std::string& out, std::string_view type, const TraceId& trace_id,
   out += '}';
 }
 
-void write_span(std::string& out, const SpanData& s, std::size_t process, std::uint64_t last_time) {
+void write_span(std::string& out, const tracing::SpanData& s, std::size_t process, std::uint64_t last_time) {
   append_separator(out);
   out += '{';
   hex_member(out, "traceID", s.trace_id);
@@ -112,7 +113,7 @@ void write_span(std::string& out, const SpanData& s, std::size_t process, std::u
   append_key(out, "references");
   out += '[';
   if (s.parent_span_id.valid()) reference(out, "CHILD_OF", s.trace_id, s.parent_span_id);
-  for (const Link& l : s.links) reference(out, "FOLLOWS_FROM", l.context.trace_id, l.context.span_id);
+  for (const tracing::Link& l : s.links) reference(out, "FOLLOWS_FROM", l.context.trace_id, l.context.span_id);
   out += ']';
 
   const std::uint64_t start_us = to_us(s.start_unix_ns);
@@ -124,14 +125,14 @@ void write_span(std::string& out, const SpanData& s, std::size_t process, std::u
   append_key(out, "tags");
   out += '[';
   attribute_tags(out, s.attributes);
-  string_tag(out, "span.kind", to_string(s.kind));
+  string_tag(out, "span.kind", tracing::to_string(s.kind));
   if (!s.scope().name.empty()) string_tag(out, "otel.scope.name", s.scope().name);
   if (!s.scope().version.empty()) string_tag(out, "otel.scope.version", s.scope().version);
-  if (s.status.code != StatusCode::unset) {
-    string_tag(out, "otel.status_code", s.status.code == StatusCode::ok ? "OK" : "ERROR");
+  if (s.status.code != tracing::StatusCode::unset) {
+    string_tag(out, "otel.status_code", s.status.code == tracing::StatusCode::ok ? "OK" : "ERROR");
   }
   if (!s.status.description.empty()) string_tag(out, "otel.status_description", s.status.description);
-  if (s.status.code == StatusCode::error) bool_tag(out, "error", true);
+  if (s.status.code == tracing::StatusCode::error) bool_tag(out, "error", true);
   if (!s.trace_state.empty()) string_tag(out, "w3c.tracestate", s.trace_state);
   if (s.dropped_attributes_count != 0) int_tag(out, "otel.dropped_attributes_count", s.dropped_attributes_count);
   if (s.dropped_events_count != 0) int_tag(out, "otel.dropped_events_count", s.dropped_events_count);
@@ -140,7 +141,7 @@ void write_span(std::string& out, const SpanData& s, std::size_t process, std::u
 
   append_key(out, "logs");
   out += '[';
-  for (const Event& e : s.events) {
+  for (const tracing::Event& e : s.events) {
     append_separator(out);
     out += "{\"timestamp\":";
     detail::append_json_uint(out, to_us(e.time_unix_ns));
@@ -165,7 +166,7 @@ void write_span(std::string& out, const SpanData& s, std::size_t process, std::u
   out += '}';
 }
 
-void write_process(std::string& out, std::size_t index, const Resource& resource) {
+void write_process(std::string& out, std::size_t index, const tracing::Resource& resource) {
   append_separator(out);
   out += "\"p";
   detail::append_json_uint(out, index + 1);
@@ -173,7 +174,7 @@ void write_process(std::string& out, std::size_t index, const Resource& resource
   const auto* service = find_attribute_as<std::string>(resource.attributes, "service.name");
   append_json_string(out, service != nullptr ? std::string_view(*service) : std::string_view("unknown_service"));
   out += ",\"tags\":[";
-  for (const Attribute& a : resource.attributes) {
+  for (const tracing::Attribute& a : resource.attributes) {
     if (a.key != "service.name") attribute_tag(out, a.key, a.value);
   }
   out += "]}";
@@ -181,16 +182,16 @@ void write_process(std::string& out, std::size_t index, const Resource& resource
 
 }  // namespace
 
-void append_jaeger_json(SpanBatch spans, std::string& out) {
+void append_jaeger_json(tracing::SpanBatch spans, std::string& out) {
   out += "{\"data\":[";
   for (const detail::TraceGroup& trace : detail::group_by_trace(spans)) {
     // Each distinct resource of the trace is one process.
-    std::vector<const Resource*> processes;
+    std::vector<const tracing::Resource*> processes;
     std::vector<std::size_t> process_of;
     process_of.reserve(trace.spans.size());
-    for (const SpanData* span : trace.spans) {
-      const Resource& resource = span->resource();
-      auto it = std::find_if(processes.begin(), processes.end(), [&](const Resource* r) { return *r == resource; });
+    for (const tracing::SpanData* span : trace.spans) {
+      const tracing::Resource& resource = span->resource();
+      auto it = std::find_if(processes.begin(), processes.end(), [&](const tracing::Resource* r) { return *r == resource; });
       if (it == processes.end()) it = processes.insert(it, &resource);
       process_of.push_back(static_cast<std::size_t>(it - processes.begin()));
     }
@@ -207,13 +208,13 @@ void append_jaeger_json(SpanBatch spans, std::string& out) {
   out += "],\"total\":0,\"limit\":0,\"offset\":0,\"errors\":null}";
 }
 
-std::string to_jaeger_json(std::span<const SpanData> spans) {
-  std::vector<const SpanData*> pointers;
+std::string to_jaeger_json(std::span<const tracing::SpanData> spans) {
+  std::vector<const tracing::SpanData*> pointers;
   pointers.reserve(spans.size());
-  for (const SpanData& s : spans) pointers.push_back(&s);
+  for (const tracing::SpanData& s : spans) pointers.push_back(&s);
   std::string out;
   append_jaeger_json(pointers, out);
   return out;
 }
 
-}  // namespace agentrace::tracing
+}  // namespace agentrace::formats
