@@ -1,4 +1,4 @@
-// Catch2 (v2) matchers over a SpanTree. Include after <catch2/catch.hpp>.
+// Catch2 (v2) matchers over a SpanTree.
 //
 //   SpanTree tree(storage->spans());
 //   REQUIRE_THAT(tree, AllSpansEnded() && NoOrphans() && SingleTrace());
@@ -7,6 +7,8 @@
 
 #include <sstream>
 #include <string>
+
+#include <catch2/catch.hpp>
 
 #include "agentrace/testkit/span_tree.hpp"
 
