@@ -4,20 +4,26 @@
 
 namespace agentrace::agent::detail {
 
-void Recording::add(const Agent& agent, int step, const llm::ChatRequest& request, const llm::ChatResponse& response) {
+namespace {
+
+CassetteCall call_of(const Agent& agent, int step, const llm::ChatRequest& request) {
   CassetteCall c;
   c.agent = agent.name;
   c.step = step;
   c.call.request = request;
+  return c;
+}
+
+}  // namespace
+
+void Recording::add(const Agent& agent, int step, const llm::ChatRequest& request, const llm::ChatResponse& response) {
+  CassetteCall c = call_of(agent, step, request);
   c.call.response = response;
   add(std::move(c));
 }
 
 void Recording::add(const Agent& agent, int step, const llm::ChatRequest& request, const llm::LlmError& error) {
-  CassetteCall c;
-  c.agent = agent.name;
-  c.step = step;
-  c.call.request = request;
+  CassetteCall c = call_of(agent, step, request);
   c.call.error = error;
   add(std::move(c));
 }
