@@ -22,6 +22,19 @@ namespace agentrace::formats {
 
 namespace {
 
+// Span.flags and Link.flags carry the W3C trace flags and, in bits 8 and 9, whether the parent
+// (or the linked span) is remote, and that this is known.
+constexpr std::uint32_t otlp_flag_has_is_remote = 0x100;
+constexpr std::uint32_t otlp_flag_is_remote = 0x200;
+
+std::uint32_t otlp_span_flags(const tracing::SpanData& span) noexcept {
+  return span.flags.value | otlp_flag_has_is_remote | (span.parent_remote ? otlp_flag_is_remote : 0u);
+}
+
+std::uint32_t otlp_link_flags(const tracing::Link& link) noexcept {
+  return link.context.flags.value | otlp_flag_has_is_remote | (link.context.remote ? otlp_flag_is_remote : 0u);
+}
+
 // ---- grouping: resource -> scope -> spans ----
 
 // The batch in OTLP's nesting order. Sources (resource and scope pairs) are interned, so a batch
@@ -1012,14 +1025,6 @@ bool is_blank(std::string_view text) noexcept {
 
 }  // namespace
 
-std::uint32_t otlp_span_flags(const tracing::SpanData& span) noexcept {
-  return span.flags.value | otlp_flag_has_is_remote | (span.parent_remote ? otlp_flag_is_remote : 0u);
-}
-
-std::uint32_t otlp_link_flags(const tracing::Link& link) noexcept {
-  return link.context.flags.value | otlp_flag_has_is_remote | (link.context.remote ? otlp_flag_is_remote : 0u);
-}
-
 void append_otlp_protobuf(tracing::SpanBatch spans, std::string& out) {
   const Grouping grouping(spans);
   ProtoWriter w(out);
@@ -1085,24 +1090,6 @@ void append_otlp_json(tracing::SpanBatch spans, std::string& out) {
     out += ']';
   }
   out += '}';
-}
-
-std::string to_otlp_protobuf(std::span<const tracing::SpanData> spans) {
-  std::vector<const tracing::SpanData*> pointers;
-  pointers.reserve(spans.size());
-  for (const tracing::SpanData& s : spans) pointers.push_back(&s);
-  std::string out;
-  append_otlp_protobuf(pointers, out);
-  return out;
-}
-
-std::string to_otlp_json(std::span<const tracing::SpanData> spans) {
-  std::vector<const tracing::SpanData*> pointers;
-  pointers.reserve(spans.size());
-  for (const tracing::SpanData& s : spans) pointers.push_back(&s);
-  std::string out;
-  append_otlp_json(pointers, out);
-  return out;
 }
 
 std::vector<tracing::SpanData> from_otlp_json(std::string_view json) {

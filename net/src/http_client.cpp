@@ -619,10 +619,4 @@ HttpResponse SyncHttpClient::send(HttpRequest request, RequestOptions options) {
 
 std::size_t SyncHttpClient::idle_connections() const { return client_->idle_connections(); }
 
-HttpResponse send_sync(HttpRequest request, RequestOptions options, ClientOptions client_options) {
-  client_options.max_idle_per_origin = 0;
-  SyncHttpClient client(std::move(client_options));
-  return client.send(std::move(request), std::move(options));
-}
-
 }  // namespace agentrace::net

@@ -28,13 +28,6 @@
 
 namespace agentrace::formats {
 
-inline constexpr std::uint32_t otlp_flag_has_is_remote = 0x100;
-inline constexpr std::uint32_t otlp_flag_is_remote = 0x200;
-
-// The value of Span.flags / Link.flags for a span (its parent's remoteness) or a link.
-std::uint32_t otlp_span_flags(const tracing::SpanData& span) noexcept;
-std::uint32_t otlp_link_flags(const tracing::Link& link) noexcept;
-
 // Appends the request encoded as protobuf to `out` (whose earlier contents are kept): pass the
 // same string again after clear() and steady-state encoding allocates nothing. Strings that are
 // not well-formed UTF-8 (which protobuf parsers reject) are written with U+FFFD replacements.
@@ -42,9 +35,6 @@ void append_otlp_protobuf(tracing::SpanBatch spans, std::string& out);
 // Appends the request as one line of OTLP/JSON (no trailing newline): lowercase hex ids,
 // lowerCamelCase keys, enums as integers, 64-bit integers as decimal strings.
 void append_otlp_json(tracing::SpanBatch spans, std::string& out);
-
-std::string to_otlp_protobuf(std::span<const tracing::SpanData> spans);
-std::string to_otlp_json(std::span<const tracing::SpanData> spans);
 
 // Reads one ExportTraceServiceRequest (or TracesData) in OTLP/JSON. Lenient as receivers are:
 // ids in hex of either case (or base64), 64-bit integers as strings or numbers, enums as

@@ -179,7 +179,4 @@ class SyncHttpClient {
   std::unique_ptr<HttpClient> client_;
 };
 
-// One request on a fresh connection and a private io_context, blocking the calling thread.
-HttpResponse send_sync(HttpRequest request, RequestOptions options = {}, ClientOptions client_options = {});
-
 }  // namespace agentrace::net
