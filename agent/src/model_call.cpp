@@ -82,6 +82,7 @@ asio::awaitable<ModelReply> ModelCaller::call(const AgentRun& run, const StepCon
       llm::ChatResponse response = co_await ModelCaller::attempt(run, request, call_options);
       if (run.scope->recording) run.scope->recording->add(agent, step, request, response);
       schema::record_chat_response(span, response, attempt, content_);
+      reply.usage = response.usage;
       if (config.hooks.on_llm_end) {
         if (auto action = config.hooks.on_llm_end(agent, response); action.stop) {
           reply.error = "stopped by on_llm_end hook: " + action.reason;

@@ -16,6 +16,9 @@ namespace agentrace::agent::detail {
 // The reply, or why there is none: the status the run ends with and its error.
 struct ModelReply {
   std::optional<llm::ChatResponse> response;
+  // What the call cost: the reply's usage, also when a hook stopped the run after the reply came
+  // (the tokens were spent all the same).
+  llm::Usage usage;
   RunStatus failure = RunStatus::failed;
   std::string error;
 };

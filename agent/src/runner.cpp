@@ -166,24 +166,25 @@ asio::awaitable<RunResult> Runner::Impl::run_agent(detail::AgentRun run, std::st
       memory::PlanningStep plan;
       plan.start_unix_ns = tr::now_unix_ns();
       auto planned = co_await model_caller.call(run, step_context, plan_request, nullptr);
+      result.usage += planned.usage;
+      step.usage += planned.usage;
       if (!planned.response) {
         result.status = planned.failure;
         result.error = planned.error;
-        step_span.set_status(tr::StatusCode::error, planned.error);
+        schema::end_step_span(step_span, "error", step.usage, step.usage, planned.error);
         break;
       }
-      const auto& reply = planned.response;
-      plan.plan = reply->message.content;
-      plan.usage = reply->usage;
+      plan.plan = planned.response->message.content;
+      plan.usage = planned.usage;
       plan.end_unix_ns = tr::now_unix_ns();
-      result.usage += reply->usage;
-      step.usage += reply->usage;
       result.memory.add(std::move(plan));
     }
 
     // 1. think (the request grows by the new steps' messages only)
     converted = result.memory.append_messages(request.messages, converted);
     auto thought = co_await model_caller.call(run, step_context, request, &input_json);
+    step.usage += thought.usage;  // also when a hook stopped the run after the reply
+    result.usage += thought.usage;
     if (!thought.response) {
       result.status = thought.failure;
       result.error = thought.error;
@@ -195,8 +196,6 @@ asio::awaitable<RunResult> Runner::Impl::run_agent(detail::AgentRun run, std::st
     }
     const auto& reply = thought.response;
     step.model_output = reply->message;
-    step.usage += reply->usage;
-    result.usage += reply->usage;
     if (!reply->message.content.empty()) last_text = reply->message.content;
 
     // 2. decide

@@ -154,9 +154,6 @@ class Grouping {
 
 bool has_content(const tracing::Resource& resource) noexcept { return !resource.attributes.empty(); }
 bool has_content(const tracing::InstrumentationScope& scope) noexcept { return !scope.name.empty() || !scope.version.empty(); }
-bool has_content(const tracing::Status& status) noexcept {
-  return status.code != tracing::StatusCode::unset || !status.description.empty();
-}
 
 // ---- protobuf ----
 
@@ -402,7 +399,9 @@ void write_span(ProtoWriter& w, const tracing::SpanData& s) {
     w.end(link);
   }
   if (s.dropped_links_count != 0) w.varint(pb::span_dropped_links, s.dropped_links_count);
-  if (has_content(s.status)) {
+  {
+    // Always written, empty when unset: legal to omit, but common receivers (mockotlpserver's
+    // printer) fail on a span without one.
     const auto status = w.begin(pb::span_status, 1);
     if (!s.status.description.empty()) w.text(pb::status_message, s.status.description);
     if (s.status.code != tracing::StatusCode::unset) w.varint(pb::status_code, static_cast<std::uint64_t>(s.status.code));
@@ -553,13 +552,11 @@ void json_span(std::string& out, const tracing::SpanData& s) {
     out += ']';
   }
   json_count(out, "droppedLinksCount", s.dropped_links_count);
-  if (has_content(s.status)) {
-    detail::append_key(out, "status");
-    out += '{';
-    json_text(out, "message", s.status.description);
-    json_count(out, "code", static_cast<std::uint32_t>(s.status.code));
-    out += '}';
-  }
+  detail::append_key(out, "status");  // always, as in the protobuf writer
+  out += '{';
+  json_text(out, "message", s.status.description);
+  json_count(out, "code", static_cast<std::uint32_t>(s.status.code));
+  out += '}';
   json_count(out, "flags", otlp_span_flags(s));
   out += '}';
 }

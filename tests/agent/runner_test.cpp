@@ -428,6 +428,43 @@ TEST_CASE("runner: hooks see every step and call, and can stop the run", "[agent
   require_well_formed(h.tree());
 }
 
+TEST_CASE("runner: a hook that stops the run after a model call still counts that call's tokens", "[agent][runner]") {
+  // on_llm_end halting after call 2 used to leave RunResult.usage, the step span and the agent
+  // span without call 2's tokens while its chat span had them (view: own 700, total 1200).
+  for (const bool planning : {false, true}) {
+    INFO("planning: " << planning);
+    Harness h;
+    auto model = std::make_shared<ScriptedLlmClient>(std::vector{
+        ScriptedLlmClient::tool_calls({llm::ToolCall{.name = "add", .arguments = {{"a", 1}, {"b", 2}}}}, "",
+                                      llm::Usage{.input_tokens = 500, .output_tokens = 50, .total_tokens = 550}),
+        ScriptedLlmClient::text("done", llm::Usage{.input_tokens = 700, .output_tokens = 70, .total_tokens = 770})});
+    Agent a = make_agent(model, {add_tool()});
+    // With planning, the plan is call 1 and the hook stops the run right after it.
+    if (planning) a.planning_interval = 1;
+    const int halt_at = planning ? 1 : 2;
+    const std::int64_t spent = planning ? 500 : 1200;
+    int calls = 0;
+    agent::RunConfig config;
+    config.hooks.on_llm_end = [&](const Agent&, const llm::ChatResponse&) {
+      return ++calls == halt_at ? agent::HookAction::halt("budget") : agent::HookAction::proceed();
+    };
+    const auto result = h.runner.run(a, "go", std::move(config));
+    CHECK(result.status == RunStatus::cancelled);
+    CHECK(model->calls() == static_cast<std::size_t>(halt_at));
+    CHECK(result.usage.input_tokens == spent);
+    CHECK(result.usage.output_tokens == spent / 10);
+    CHECK(result.total_usage.input_tokens == spent);
+    const SpanTree tree = h.tree();
+    require_well_formed(tree);
+    const auto& root = tree.one("invoke_agent worker");
+    CHECK(num(root, schema::attr::own_input_tokens) == spent);
+    CHECK(num(root, schema::attr::total_input_tokens) == spent);
+    std::int64_t steps_own = 0;
+    for (const auto* step : tree.children(root)) steps_own += num(*step, schema::attr::own_input_tokens);
+    CHECK(steps_own == spent);
+  }
+}
+
 TEST_CASE("runner: an invalid agent is a typed error before anything runs", "[agent][runner]") {
   Harness h;
   Agent no_model;

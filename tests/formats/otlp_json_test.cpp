@@ -114,15 +114,17 @@ TEST_CASE("OTLP/JSON: key names, hex ids, int64 as strings, enums as integers", 
                                        {"flags", 0x100}});
 }
 
-TEST_CASE("OTLP/JSON: defaults are omitted as in protobuf, an empty batch is {}", "[formats][otlp]") {
+TEST_CASE("OTLP/JSON: defaults are omitted as in protobuf (but for an empty status), an empty batch is {}", "[formats][otlp]") {
   SpanData root = plain_span("root", "1111111111111111", nullptr, 0, -1);
   root.source = &SpanSource::empty();
   const Json request = Json::parse(encode({root}));
   const Json& rs = request.at("resourceSpans").at(0);
   CHECK(keys(rs) == std::set<std::string>{"scopeSpans"});
   CHECK(keys(rs.at("scopeSpans").at(0)) == std::set<std::string>{"spans"});
+  // The status is always there, {} when unset: common receivers fail on a span without one.
   CHECK(keys(first_span(request)) ==
-        std::set<std::string>{"traceId", "spanId", "flags", "name", "kind", "startTimeUnixNano"});
+        std::set<std::string>{"traceId", "spanId", "flags", "name", "kind", "startTimeUnixNano", "status"});
+  CHECK(first_span(request).at("status") == Json::object());
   CHECK(first_span(request).at("flags") == 0x101);
   CHECK(encode({}) == "{}");
 }

@@ -219,7 +219,7 @@ TEST_CASE("OTLP protobuf: attribute values on the wire", "[formats][otlp]") {
   CHECK(kvs[3].all(otlp::key_value_value).front().bytes == std::string("\x0A\x00", 2));
 }
 
-TEST_CASE("OTLP protobuf: fields at their default are not written", "[formats][otlp]") {
+TEST_CASE("OTLP protobuf: fields at their default are not written, but for an empty status", "[formats][otlp]") {
   SpanData root = plain_span("root", "1111111111111111", nullptr, 0, -1);  // no parent, never ended
   root.source = &SpanSource::empty();
   const Message request = Message::parse(encode({root}));
@@ -228,9 +228,11 @@ TEST_CASE("OTLP protobuf: fields at their default are not written", "[formats][o
   const Message scope_spans = resource_spans.message(otlp::resource_spans_scope_spans);
   CHECK_FALSE(scope_spans.has(otlp::scope_spans_scope));  // an empty scope
   const Message span = scope_spans.message(otlp::scope_spans_spans);
+  // The status is always written, empty when unset: common receivers fail on a span without one.
   CHECK(span.field_numbers() == std::vector<std::uint32_t>{otlp::span_trace_id, otlp::span_span_id, otlp::span_name,
                                                            otlp::span_kind, otlp::span_start_time_unix_nano,
-                                                           otlp::span_flags});
+                                                           otlp::span_status, otlp::span_flags});
+  CHECK(span.message(otlp::span_status).field_numbers().empty());
   CHECK(span.varint(otlp::span_kind) == 1);        // SPAN_KIND_INTERNAL
   CHECK(span.fixed32(otlp::span_flags) == 0x101);  // sampled, parent (none) not remote
 
