@@ -11,6 +11,7 @@
 //   (AGENTRACE_TRACE_DIR=<dir> writes the traces elsewhere; AGENTRACE_TRACES=off turns them off)
 #include <cstdint>
 #include <cstdio>
+#include <iostream>
 #include <sstream>
 #include <string>
 
@@ -51,8 +52,7 @@ int main() {
   ag::Runner runner;  // default options: traced to .agentrace/traces/<trace id>.jsonl
   const ag::RunResult result = runner.run(agent, "How many words are in 'the quick brown fox jumps'?");
   if (!result.ok()) {
-    std::fprintf(stderr, "the run did not complete (%s): %s\n", std::string(ag::to_string(result.status)).c_str(),
-                 result.error.c_str());
+    std::cerr << "the run did not complete (" << result.status << "): " << result.error << "\n";
     return 1;
   }
   std::printf("answer:   %s\n", result.output.c_str());

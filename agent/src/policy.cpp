@@ -1,4 +1,5 @@
 // Small value types of the runner: status names, default tracing and cassette settings.
+#include <ostream>
 #include <string>
 
 #include "agentrace/agent/runner.hpp"
@@ -16,6 +17,8 @@ std::string_view to_string(RunStatus status) noexcept {
   }
   return "failed";
 }
+
+std::ostream& operator<<(std::ostream& out, RunStatus status) { return out << to_string(status); }
 
 namespace {
 

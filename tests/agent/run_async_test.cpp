@@ -1,9 +1,12 @@
-// Runner::run_async awaited the way a user first writes it. GCC 12 destroys a by-value argument
-// of a call inside a co_await expression twice (free(): invalid pointer, or an ASan double-free);
+// Runner::run_async awaited the way a user first writes it (and a RunStatus printed as users
+// print it). GCC 12 destroys a by-value argument of a call inside a co_await expression twice
+// (free(): invalid pointer, or an ASan double-free);
 // `co_await runner.run_async(agent, task)` crashed before run_async took references and copied
 // them before returning. The sanitizer phase of CI makes a regression here loud. The same forms
 // for LlmClient::complete and HttpClient::send: tests/llm and tests/net, coroutine_call_forms_test.
 #include <catch2/catch.hpp>
+
+#include <sstream>
 
 #include "agentrace/agent/runner.hpp"
 #include "agentrace/llm/scripted.hpp"
@@ -98,4 +101,10 @@ TEST_CASE("run_async's arguments may die before the awaitable is awaited", "[age
   REQUIRE(result);
   CHECK(result->ok());
   CHECK(task_of(*result) == long_task);
+}
+
+TEST_CASE("a RunStatus prints as its name", "[agent]") {
+  std::ostringstream out;
+  out << agent::RunStatus::completed << ' ' << agent::RunStatus::max_steps << ' ' << agent::RunStatus::timed_out;
+  CHECK(out.str() == "completed max_steps timed_out");
 }

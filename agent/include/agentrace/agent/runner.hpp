@@ -19,6 +19,7 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <iosfwd>
 #include <initializer_list>
 #include <memory>
 #include <optional>
@@ -39,6 +40,8 @@ namespace agentrace::agent {
 
 enum class RunStatus : std::uint8_t { completed, max_steps, cancelled, timed_out, failed };
 std::string_view to_string(RunStatus status) noexcept;
+// Writes to_string(status): `std::cout << result.status`.
+std::ostream& operator<<(std::ostream& out, RunStatus status);
 
 struct RunResult {
   std::string output;  // the final answer, or the last model text when the run did not finish
