@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "agentrace/llm/scripted.hpp"
+#include "agentrace/schema/names.hpp"
 #include "agentrace/schema/readers.hpp"
 #include "agentrace/schema/writers.hpp"
 #include "agentrace/tools/typed_tool.hpp"
@@ -151,4 +152,16 @@ TEST_CASE("schema: spans of other writers are classified by name and read with f
   CHECK(schema::read_step(named(spans, "step 3")).number == 3);
   CHECK(schema::read_tool(named(spans, "execute_tool lookup")).name == "lookup");
   CHECK(schema::role_of(named(spans, "http get")) == SpanRole::other);
+}
+
+TEST_CASE("schema: a token count that no int64 holds reads as absent, not as undefined behaviour", "[schema]") {
+  // Another writer's double of 1e300 used to be cast to int64 (undefined; UBSan's
+  // float-cast-overflow); it now reads as missing, and the count falls back to zero.
+  testing::InMemoryTracing t;
+  {
+    tracing::Span chat = t.tracer.start_span("chat m");
+    chat.set_attribute(schema::attr::usage_input_tokens, 1e300).set_attribute(schema::attr::usage_output_tokens, 12.0);
+  }
+  const auto spans = t.spans();
+  CHECK(schema::read_chat_tokens(named(spans, "chat m")) == schema::Tokens{0, 12});
 }
