@@ -1,7 +1,8 @@
 // Tools: what an agent can do. A Tool has a name, a description and JSON-schema parameters, and
-// invoke(arguments, context) -> ToolResult. Tools know nothing of tracing: the Runner wraps each
-// call in an `execute_tool` span and makes it current while invoke runs, so a tool's own spans
-// (started with the current context) nest under it.
+// invoke(arguments, context) -> ToolResult. A tool writes no spans of the Runner's: the Runner
+// wraps each call in an `execute_tool` span and makes it current while invoke runs, so a tool's
+// own spans (started with the current context) nest under it; ToolContext::span names that span
+// for a tool that hands its work to another thread.
 #pragma once
 
 #include <any>
