@@ -13,7 +13,6 @@ class Deadline {
   using Clock = std::chrono::steady_clock;
 
   Deadline() = default;  // none: the wait ends only when what it waits for does
-  static Deadline at(Clock::time_point when) { return Deadline(when); }
   // `limit` from now; none when there is no limit.
   static Deadline after(std::optional<std::chrono::milliseconds> limit) {
     return limit ? Deadline(Clock::now() + *limit) : Deadline();

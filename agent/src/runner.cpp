@@ -15,7 +15,6 @@
 #include "agentrace/schema/writers.hpp"
 #include "agentrace/tools/builtin.hpp"
 #include "default_tracing.hpp"
-#include "managed_agents.hpp"
 #include "model_call.hpp"
 #include "registries.hpp"
 #include "run_context.hpp"

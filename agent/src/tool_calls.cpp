@@ -32,7 +32,10 @@ struct CallState {
 
 }  // namespace
 
-ToolPool::~ToolPool() { join(); }
+ToolPool::~ToolPool() {
+  std::lock_guard lock(mutex_);
+  if (pool_) pool_->join();
+}
 
 asio::thread_pool& ToolPool::get() {
   std::lock_guard lock(mutex_);
@@ -41,11 +44,6 @@ asio::thread_pool& ToolPool::get() {
     pool_ = std::make_unique<asio::thread_pool>(n);
   }
   return *pool_;
-}
-
-void ToolPool::join() {
-  std::lock_guard lock(mutex_);
-  if (pool_) pool_->join();
 }
 
 asio::awaitable<ToolCallsOutcome> ToolCaller::call(const AgentRun& run, const StepContext& step_context,

@@ -22,12 +22,11 @@ namespace agentrace::agent::detail {
 class ToolPool {
  public:
   explicit ToolPool(std::size_t threads) : threads_(threads) {}
-  ~ToolPool();
+  ~ToolPool();  // waits for every call still running (abandoned ones included)
   ToolPool(const ToolPool&) = delete;
   ToolPool& operator=(const ToolPool&) = delete;
 
   asio::thread_pool& get();
-  void join();  // waits for every call still running (abandoned ones included)
 
  private:
   std::size_t threads_;  // 0: the hardware's count, at least 2
