@@ -1,5 +1,6 @@
 #include "agentrace/tracing/attributes.hpp"
 
+#include "attributes_reuse.hpp"
 #include "key_intern.hpp"
 
 #include <array>
@@ -153,3 +154,63 @@ std::string to_display_string(const AttributeValue& value) {
 }
 
 }  // namespace agentrace::tracing
+
+// ---------------------------------------------------------------------------------------------
+// Reuse of a recycled record's attributes
+
+namespace agentrace::tracing::detail {
+namespace {
+
+// A string this short lives inside the std::string object (the small-string buffer), so keeping
+// it costs nothing. Asked of the library rather than assumed.
+const std::size_t in_place_capacity = std::string().capacity();
+
+}  // namespace
+
+void AttributesReuse::clear_for_reuse(Attributes& list, std::size_t max_elements, std::size_t max_string_bytes) noexcept {
+  list.size_ = 0;
+  if (list.items_.size() > max_elements) {
+    release_memory(list);
+    return;
+  }
+  std::size_t kept = 0;
+  for (auto& a : list.items_) {
+    if (std::holds_alternative<bool>(a.value) || std::holds_alternative<std::int64_t>(a.value) ||
+        std::holds_alternative<double>(a.value)) {
+      continue;  // nothing on the heap
+    }
+    auto* text = std::get_if<std::string>(&a.value);
+    if (text == nullptr) {
+      a.value.emplace<bool>(false);  // arrays are rare: not worth keeping
+      continue;
+    }
+    if (text->capacity() <= in_place_capacity) continue;
+    if (kept + text->capacity() > max_string_bytes) {
+      std::string().swap(*text);
+    } else {
+      kept += text->capacity();
+    }
+  }
+}
+
+std::size_t AttributesReuse::retained_bytes(const Attributes& list) noexcept {
+  std::size_t bytes = list.items_.capacity() * sizeof(Attribute);
+  for (const auto& a : list.items_) {
+    if (!a.key.interned()) bytes += a.key.size();  // a key past the intern bound owns its text
+    if (const auto* s = std::get_if<std::string>(&a.value)) {
+      bytes += s->capacity() > in_place_capacity ? s->capacity() : 0;
+    } else if (!std::holds_alternative<bool>(a.value) && !std::holds_alternative<std::int64_t>(a.value) &&
+               !std::holds_alternative<double>(a.value)) {
+      bytes += std::size_t{1} << 20;
+    }
+  }
+  return bytes;
+}
+
+void AttributesReuse::release_memory(Attributes& list) noexcept {
+  list.items_.clear();
+  list.items_.shrink_to_fit();
+  list.size_ = 0;
+}
+
+}  // namespace agentrace::tracing::detail

@@ -1,5 +1,7 @@
 #include "span_pool.hpp"
 
+#include "attributes_reuse.hpp"
+
 #include <mutex>
 #include <vector>
 
@@ -49,7 +51,7 @@ bool reset(SpanData& s) noexcept {
   if (s.name.capacity() > max_kept_capacity || s.trace_state.capacity() > max_kept_capacity) return false;
   // The attribute objects are kept, so the next span writes its values into buffers that already
   // exist and its list does not grow again; only large string buffers and arrays are freed.
-  s.attributes.clear_for_reuse(max_kept_attributes, max_kept_string_bytes);
+  AttributesReuse::clear_for_reuse(s.attributes, max_kept_attributes, max_kept_string_bytes);
   s.events.clear();
   s.links.clear();
   s.name.clear();

@@ -15,6 +15,10 @@
 
 namespace agentrace::tracing {
 
+namespace detail {
+struct AttributesReuse;  // the span pool's access to the kept elements (tracing/src)
+}  // namespace detail
+
 using AttributeValue = std::variant<bool, std::int64_t, double, std::string, std::vector<bool>,
                                     std::vector<std::int64_t>, std::vector<double>,
                                     std::vector<std::string>>;
@@ -91,8 +95,6 @@ class AttributeKey {
   [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
   // True when the text lives in the process-wide table (false past the bound, and for "").
   [[nodiscard]] bool interned() const noexcept { return !owned_ && size_ != 0; }
-  // Heap bytes this key alone holds: 0 when interned.
-  [[nodiscard]] std::size_t owned_bytes() const noexcept { return owned_ ? size_ : 0; }
 
   void swap(AttributeKey& other) noexcept {
     std::swap(data_, other.data_);
@@ -147,7 +149,8 @@ struct Attribute {
 // An ordered list of attributes that behaves like std::vector<Attribute>, with one difference
 // that makes recording cheap: clear(), pop_back() and shrinking resize() keep the element objects
 // (and their string buffers) for the next push, so a recycled span that sets the same keys again
-// allocates nothing. Copies copy only the live elements; release_memory() really frees.
+// allocates nothing. Copies copy only the live elements. (How much a recycled list may keep is
+// the span pool's business: tracing/src/attributes_reuse.hpp.)
 class Attributes {
  public:
   using value_type = Attribute;
@@ -198,52 +201,6 @@ class Attributes {
     while (items_.size() < n) items_.emplace_back();
     size_ = n;
   }
-  // Heap bytes held by keys and string values, kept elements included (arrays count as large):
-  // a measure of what a recycled list holds on to.
-  [[nodiscard]] std::size_t retained_bytes() const noexcept {
-    std::size_t bytes = items_.capacity() * sizeof(Attribute);
-    for (const auto& a : items_) {
-      bytes += a.key.owned_bytes();
-      if (const auto* s = std::get_if<std::string>(&a.value)) {
-        bytes += s->capacity();
-      } else if (a.value.index() >= 4) {
-        bytes += 1u << 20;
-      }
-    }
-    return bytes;
-  }
-  // clear() for a list that will be reused, bounding what it keeps: the element objects stay
-  // (up to `max_elements`, else everything is freed), and string buffers while they hold no more
-  // than `max_string_bytes` in all; further strings and all arrays are freed.
-  void clear_for_reuse(std::size_t max_elements, std::size_t max_string_bytes) noexcept {
-    size_ = 0;
-    if (items_.size() > max_elements) {
-      release_memory();
-      return;
-    }
-    std::size_t kept = 0;
-    for (auto& a : items_) {
-      const std::size_t type = a.value.index();
-      if (type < 3) continue;  // bool, int64, double: nothing on the heap
-      if (type > 3) {
-        a.value.template emplace<bool>(false);  // arrays are rare: not worth keeping
-        continue;
-      }
-      auto& text = *std::get_if<std::string>(&a.value);
-      if (text.capacity() <= 15) continue;  // in place (libstdc++'s small-string buffer): costs nothing
-      if (kept + text.capacity() > max_string_bytes) {
-        std::string().swap(text);
-      } else {
-        kept += text.capacity();
-      }
-    }
-  }
-  // Frees the kept elements too.
-  void release_memory() noexcept {
-    items_.clear();
-    items_.shrink_to_fit();
-    size_ = 0;
-  }
   // The next element, reused when one is kept (its key and value still hold the old contents,
   // to be overwritten) or new.
   Attribute& next_slot() {
@@ -268,6 +225,7 @@ class Attributes {
   }
 
  private:
+  friend struct detail::AttributesReuse;
   void add_element();  // out of line: next_slot stays small enough to inline
 
   std::vector<Attribute> items_;  // [0, size_) are live; the rest are kept for reuse

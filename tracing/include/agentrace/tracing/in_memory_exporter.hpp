@@ -1,8 +1,7 @@
-// The test double: keeps every exported span in memory.
+// The test double: keeps every exported span in memory, as the SpanData it was given.
 #pragma once
 
 #include <atomic>
-#include <string_view>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -11,29 +10,25 @@
 
 namespace agentrace::tracing {
 
-// Spans are shared with whoever holds the storage, so a test keeps reading after the provider
-// (which owns the exporter) is gone. They are kept as compact records (their bytes, keys as
-// interned addresses: a third of the memory of SpanData objects and no allocation per span) and
-// turned back into SpanData when read:
+// The spans live in a Storage shared with whoever asked for it, so a test keeps reading after
+// the provider (which owns the exporter) is gone:
 //   auto exporter = std::make_unique<InMemoryExporter>();
 //   auto storage = exporter->storage();
+//   ... provider.force_flush(); ... storage->spans() ...
+// It keeps everything until cleared: meant for tests and examples, not for long-running processes.
 class InMemoryExporter final : public SpanExporter {
  public:
   class Storage {
    public:
+    // A copy of every span kept so far, in export order.
     [[nodiscard]] std::vector<SpanData> spans() const;
     [[nodiscard]] std::size_t size() const;
     void clear();
     void add(SpanBatch batch);
 
    private:
-    char* allocate(std::size_t n);  // under mutex_
-
     mutable std::mutex mutex_;
-    std::vector<std::unique_ptr<char[]>> blocks_;  // never move, so records can point into them
-    std::vector<std::string_view> records_;        // one encoded span each, in export order
-    char* block_at_ = nullptr;
-    std::size_t block_left_ = 0;
+    std::vector<SpanData> spans_;
   };
 
   InMemoryExporter() : storage_(std::make_shared<Storage>()) {}
