@@ -55,6 +55,25 @@ std::string read_string(const Json& v, const std::string& field) {
   return v.get<std::string>();
 }
 
+// Runs `read_one(element, field)` over the elements of the array `object[key]`, if it has one;
+// `field` names the element for errors ("<prefix><key>[<i>]").
+template <typename ReadOne>
+void for_each_in(const Json& object, const char* key, const std::string& prefix, ReadOne read_one) {
+  const Json* list = member(object, key);
+  if (list == nullptr) return;
+  check_array(*list, prefix + key);
+  for (std::size_t i = 0; i < list->size(); ++i) read_one(list->at(i), prefix + key + "[" + std::to_string(i) + "]");
+}
+
+template <typename T, typename ReadOne>
+std::vector<T> read_list(const Json& object, const char* key, const std::string& prefix, ReadOne read_one) {
+  std::vector<T> out;
+  for_each_in(object, key, prefix, [&](const Json& element, const std::string& field) {
+    out.push_back(read_one(element, field));
+  });
+  return out;
+}
+
 // 64-bit integers: decimal strings (the mapping) or plain numbers (what lenient receivers take).
 template <typename T>
 T read_integer(const Json& v, const std::string& field) {
@@ -167,35 +186,42 @@ Id read_id(const Json& v, const std::string& field) {
   return Id(bytes);
 }
 
-// Enums: the integer (the mapping's rule) or the enumerator's name. Unknown numbers read as the
-// default, as proto3's open enums allow.
+// Enums: the integer (the mapping's rule) or the enumerator's name, `names` in value order.
+// Callers read unknown numbers as the default, as proto3's open enums allow.
+template <std::size_t N>
+std::uint64_t read_enum(const Json& v, const std::string& field, const std::string_view (&names)[N], const char* what) {
+  if (!v.is_string()) return read_integer<std::uint64_t>(v, field);
+  const auto& text = v.get_ref<const std::string&>();
+  const auto it = std::find(std::begin(names), std::end(names), text);
+  if (it == std::end(names)) fail(field, std::string("unknown ") + what + " \"" + text + "\"");
+  return static_cast<std::uint64_t>(it - std::begin(names));
+}
+
 tracing::SpanKind read_kind(const Json& v, const std::string& field) {
   static constexpr std::string_view names[] = {"SPAN_KIND_UNSPECIFIED", "SPAN_KIND_INTERNAL", "SPAN_KIND_SERVER",
                                                "SPAN_KIND_CLIENT", "SPAN_KIND_PRODUCER", "SPAN_KIND_CONSUMER"};
-  std::uint64_t n = 0;
-  if (v.is_string()) {
-    const auto& text = v.get_ref<const std::string&>();
-    const auto it = std::find(std::begin(names), std::end(names), text);
-    if (it == std::end(names)) fail(field, "unknown span kind \"" + text + "\"");
-    n = static_cast<std::uint64_t>(it - std::begin(names));
-  } else {
-    n = read_integer<std::uint64_t>(v, field);
-  }
+  const std::uint64_t n = read_enum(v, field, names, "span kind");
   return n >= 1 && n <= 5 ? static_cast<tracing::SpanKind>(n) : tracing::SpanKind::internal;
 }
 
 tracing::StatusCode read_status_code(const Json& v, const std::string& field) {
   static constexpr std::string_view names[] = {"STATUS_CODE_UNSET", "STATUS_CODE_OK", "STATUS_CODE_ERROR"};
-  std::uint64_t n = 0;
-  if (v.is_string()) {
-    const auto& text = v.get_ref<const std::string&>();
-    const auto it = std::find(std::begin(names), std::end(names), text);
-    if (it == std::end(names)) fail(field, "unknown status code \"" + text + "\"");
-    n = static_cast<std::uint64_t>(it - std::begin(names));
-  } else {
-    n = read_integer<std::uint64_t>(v, field);
-  }
+  const std::uint64_t n = read_enum(v, field, names, "status code");
   return n <= 2 ? static_cast<tracing::StatusCode>(n) : tracing::StatusCode::unset;
+}
+
+// A KeyValue (of an attribute list or a kvlistValue): its key, which must be there, and its
+// value, null when absent.
+struct KeyValue {
+  const Json& key;
+  const Json* value;
+};
+
+KeyValue key_value(const Json& kv, const std::string& field) {
+  check_object(kv, field);
+  const Json* key = member(kv, "key");
+  if (key == nullptr) fail(field + ".key", "missing");
+  return KeyValue{*key, member(kv, "value")};
 }
 
 // An AnyValue as plain JSON: how maps, bytes and nested arrays, which attributes cannot hold,
@@ -222,29 +248,17 @@ Json plain_json(const Json& any, const std::string& field) {
   if (const Json* a = member(any, "arrayValue", "array_value")) {
     check_object(*a, field + ".arrayValue");
     Json out = Json::array();
-    if (const Json* values = member(*a, "values")) {
-      check_array(*values, field + ".arrayValue.values");
-      for (std::size_t i = 0; i < values->size(); ++i) {
-        out.push_back(plain_json(values->at(i), field + ".arrayValue.values[" + std::to_string(i) + "]"));
-      }
-    }
+    for_each_in(*a, "values", field + ".arrayValue.",
+                [&out](const Json& value, const std::string& at) { out.push_back(plain_json(value, at)); });
     return out;
   }
   if (const Json* m = member(any, "kvlistValue", "kvlist_value")) {
     check_object(*m, field + ".kvlistValue");
     Json out = Json::object();
-    if (const Json* values = member(*m, "values")) {
-      check_array(*values, field + ".kvlistValue.values");
-      for (std::size_t i = 0; i < values->size(); ++i) {
-        const std::string at = field + ".kvlistValue.values[" + std::to_string(i) + "]";
-        const Json& kv = values->at(i);
-        check_object(kv, at);
-        const Json* key = member(kv, "key");
-        if (key == nullptr) fail(at + ".key", "missing");
-        const Json* value = member(kv, "value");
-        out[read_string(*key, at + ".key")] = value != nullptr ? plain_json(*value, at + ".value") : Json();
-      }
-    }
+    for_each_in(*m, "values", field + ".kvlistValue.", [&out](const Json& element, const std::string& at) {
+      const KeyValue kv = key_value(element, at);
+      out[read_string(kv.key, at + ".key")] = kv.value != nullptr ? plain_json(*kv.value, at + ".value") : Json();
+    });
     return out;
   }
   const auto scalar = read_scalar(any, field, false);
@@ -267,15 +281,10 @@ Json plain_json(const Json& any, const std::string& field) {
 // read as doubles); any other mixture reads as strings.
 tracing::AttributeValue read_array(const Json& array, const std::string& field) {
   check_object(array, field);
-  std::vector<tracing::AttributeValue> items;
-  if (const Json* values = member(array, "values")) {
-    check_array(*values, field + ".values");
-    for (std::size_t i = 0; i < values->size(); ++i) {
-      const std::string at = field + ".values[" + std::to_string(i) + "]";
-      auto item = read_scalar(values->at(i), at, true);
-      items.push_back(item ? std::move(*item) : tracing::AttributeValue{std::string{}});
-    }
-  }
+  const auto items = read_list<tracing::AttributeValue>(array, "values", field + ".", [](const Json& value, const std::string& at) {
+    auto item = read_scalar(value, at, true);
+    return item ? std::move(*item) : tracing::AttributeValue{std::string{}};
+  });
   auto all = [&](auto predicate) { return std::all_of(items.begin(), items.end(), predicate); };
   auto holds = [](std::size_t index) { return [index](const tracing::AttributeValue& v) { return v.index() == index; }; };
   if (items.empty()) return std::vector<std::string>{};
@@ -303,28 +312,17 @@ tracing::AttributeValue read_array(const Json& array, const std::string& field) 
 
 tracing::Attributes read_attributes(const Json& object, const std::string& prefix) {
   tracing::Attributes out;
-  const Json* list = member(object, "attributes");
-  if (list == nullptr) return out;
-  const std::string field = prefix + "attributes";
-  check_array(*list, field);
-  out.reserve(list->size());
-  for (std::size_t i = 0; i < list->size(); ++i) {
-    const std::string at = field + "[" + std::to_string(i) + "]";
-    const Json& kv = list->at(i);
-    check_object(kv, at);
-    const Json* key = member(kv, "key");
-    if (key == nullptr) fail(at + ".key", "missing");
-    const Json* value = member(kv, "value");
-    if (value == nullptr) continue;  // an empty value has no type to keep
+  for_each_in(object, "attributes", prefix, [&out](const Json& element, const std::string& at) {
+    const KeyValue kv = key_value(element, at);
+    if (kv.value == nullptr) return;  // an empty value has no type to keep
     std::optional<tracing::AttributeValue> v;
-    if (const Json* array = member(*value, "arrayValue", "array_value")) {
+    if (const Json* array = member(*kv.value, "arrayValue", "array_value")) {
       v = read_array(*array, at + ".value.arrayValue");
     } else {
-      v = read_scalar(*value, at + ".value", false);
+      v = read_scalar(*kv.value, at + ".value", false);
     }
-    if (!v) continue;
-    out.emplace_back(read_string(*key, at + ".key"), std::move(*v));
-  }
+    if (v) out.emplace_back(read_string(kv.key, at + ".key"), std::move(*v));
+  });
   return out;
 }
 
@@ -336,19 +334,6 @@ std::uint32_t optional_u32(const Json& object, const char* camel, const char* sn
 void apply_flags(std::uint32_t flags, tracing::TraceFlags& trace_flags, bool& remote) {
   trace_flags.value = static_cast<std::uint8_t>(flags & 0xFF);
   remote = (flags & detail::otlp_flag_has_is_remote) != 0 && (flags & detail::otlp_flag_is_remote) != 0;
-}
-
-template <typename T, typename ReadOne>
-std::vector<T> read_list(const Json& object, const char* key, const std::string& prefix, ReadOne read_one) {
-  std::vector<T> out;
-  const Json* list = member(object, key);
-  if (list == nullptr) return out;
-  check_array(*list, prefix + key);
-  out.reserve(list->size());
-  for (std::size_t i = 0; i < list->size(); ++i) {
-    out.push_back(read_one(list->at(i), prefix + key + "[" + std::to_string(i) + "]"));
-  }
-  return out;
 }
 
 tracing::SpanData read_span(const Json& j, const std::string& field, const tracing::SpanSource* source) {
@@ -459,12 +444,8 @@ void read_request(const Json& request, std::vector<tracing::SpanData>& out) {
         if (const Json* v = member(*sc, "version")) scope.version = read_string(*v, cp + ".scope.version");
       }
       const tracing::SpanSource* source = read_source(resource, std::move(scope));
-      const Json* spans = member(scope_spans, "spans");
-      if (spans == nullptr) continue;
-      check_array(*spans, cp + ".spans");
-      for (std::size_t i = 0; i < spans->size(); ++i) {
-        out.push_back(read_span(spans->at(i), cp + ".spans[" + std::to_string(i) + "]", source));
-      }
+      for_each_in(scope_spans, "spans", cp + ".",
+                  [&](const Json& span, const std::string& at) { out.push_back(read_span(span, at, source)); });
     }
   }
 }

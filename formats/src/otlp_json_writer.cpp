@@ -15,14 +15,9 @@ namespace agentrace::formats {
 
 namespace {
 
-void json_hex(std::string& out, std::string_view key, const tracing::TraceId& id) {
-  detail::append_key(out, key);
-  out += '"';
-  id.append_hex(out);
-  out += '"';
-}
-
-void json_hex(std::string& out, std::string_view key, const tracing::SpanId& id) {
+// A trace or span id, as the mapping has it: lowercase hex.
+template <typename Id>
+void json_hex(std::string& out, std::string_view key, const Id& id) {
   detail::append_key(out, key);
   out += '"';
   id.append_hex(out);
@@ -93,19 +88,28 @@ void json_any_value(std::string& out, const tracing::AttributeValue& value) {
       value);
 }
 
-void json_key_values(std::string& out, std::string_view key, const tracing::Attributes& attributes) {
-  if (attributes.empty()) return;
+// A repeated message field, left out when empty; `write_members` writes one element's members.
+template <typename List, typename WriteMembers>
+void json_list(std::string& out, std::string_view key, const List& list, WriteMembers write_members) {
+  if (list.empty()) return;
   detail::append_key(out, key);
   out += '[';
-  for (const tracing::Attribute& a : attributes) {
+  for (const auto& element : list) {
     detail::append_separator(out);
-    out += "{\"key\":";
-    detail::append_json_string(out, a.key);
-    out += ",\"value\":";
-    json_any_value(out, a.value);
+    out += '{';
+    write_members(element);
     out += '}';
   }
   out += ']';
+}
+
+void json_key_values(std::string& out, std::string_view key, const tracing::Attributes& attributes) {
+  json_list(out, key, attributes, [&out](const tracing::Attribute& a) {
+    out += "\"key\":";
+    detail::append_json_string(out, a.key);
+    out += ",\"value\":";
+    json_any_value(out, a.value);
+  });
 }
 
 void json_span(std::string& out, const tracing::SpanData& s) {
@@ -122,37 +126,21 @@ void json_span(std::string& out, const tracing::SpanData& s) {
   json_time(out, "endTimeUnixNano", s.end_unix_ns);
   json_key_values(out, "attributes", s.attributes);
   json_count(out, "droppedAttributesCount", s.dropped_attributes_count);
-  if (!s.events.empty()) {
-    detail::append_key(out, "events");
-    out += '[';
-    for (const tracing::Event& e : s.events) {
-      detail::append_separator(out);
-      out += '{';
-      json_time(out, "timeUnixNano", e.time_unix_ns);
-      json_text(out, "name", e.name);
-      json_key_values(out, "attributes", e.attributes);
-      json_count(out, "droppedAttributesCount", e.dropped_attributes_count);
-      out += '}';
-    }
-    out += ']';
-  }
+  json_list(out, "events", s.events, [&out](const tracing::Event& e) {
+    json_time(out, "timeUnixNano", e.time_unix_ns);
+    json_text(out, "name", e.name);
+    json_key_values(out, "attributes", e.attributes);
+    json_count(out, "droppedAttributesCount", e.dropped_attributes_count);
+  });
   json_count(out, "droppedEventsCount", s.dropped_events_count);
-  if (!s.links.empty()) {
-    detail::append_key(out, "links");
-    out += '[';
-    for (const tracing::Link& l : s.links) {
-      detail::append_separator(out);
-      out += '{';
-      json_hex(out, "traceId", l.context.trace_id);
-      json_hex(out, "spanId", l.context.span_id);
-      json_text(out, "traceState", l.context.trace_state);
-      json_key_values(out, "attributes", l.attributes);
-      json_count(out, "droppedAttributesCount", l.dropped_attributes_count);
-      json_count(out, "flags", detail::otlp_link_flags(l));
-      out += '}';
-    }
-    out += ']';
-  }
+  json_list(out, "links", s.links, [&out](const tracing::Link& l) {
+    json_hex(out, "traceId", l.context.trace_id);
+    json_hex(out, "spanId", l.context.span_id);
+    json_text(out, "traceState", l.context.trace_state);
+    json_key_values(out, "attributes", l.attributes);
+    json_count(out, "droppedAttributesCount", l.dropped_attributes_count);
+    json_count(out, "flags", detail::otlp_link_flags(l));
+  });
   json_count(out, "droppedLinksCount", s.dropped_links_count);
   detail::append_key(out, "status");  // always, as in the protobuf writer
   out += '{';
