@@ -1,13 +1,32 @@
-// What the two appending file exporters (JSON Lines, OTLP/JSON lines) share: each batch is
-// appended and flushed at once, so a crash loses at most the batch being written.
+// What the file exporters share: the directories they create for their files and, for the two
+// that append (JSON Lines, OTLP/JSON lines), each batch appended and flushed at once, so that a
+// crash loses at most the batch being written.
 #pragma once
 
 #include <cerrno>
 #include <cstdio>
+#include <filesystem>
 #include <string>
 #include <string_view>
+#include <system_error>
 
 namespace agentrace::formats::detail {
+
+// Creates the directories `path` is to be written in, when missing. A failure is not reported
+// here: it shows up as the error of opening the file, which names the file.
+inline void create_parent_directories(const std::filesystem::path& path) {
+  if (!path.has_parent_path()) return;
+  std::error_code ec;
+  std::filesystem::create_directories(path.parent_path(), ec);
+}
+
+// Opens `path` for appending (parent directories created first); nullptr, with errno saying why,
+// when it cannot.
+inline std::FILE* open_for_appending(const std::filesystem::path& path) {
+  create_parent_directories(path);
+  errno = 0;
+  return std::fopen(path.c_str(), "ab");
+}
 
 // Appends `bytes` to `file` and flushes. On failure (errno says why) the stream's error flag is
 // cleared so that the next batch tries again: a disk that was full may not be any more.

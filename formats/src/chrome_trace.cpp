@@ -290,12 +290,7 @@ void append_chrome_trace_json(tracing::SpanBatch spans, std::string& out) {
 }
 
 std::string to_chrome_trace_json(std::span<const tracing::SpanData> spans) {
-  std::vector<const tracing::SpanData*> pointers;
-  pointers.reserve(spans.size());
-  for (const tracing::SpanData& s : spans) pointers.push_back(&s);
-  std::string out;
-  append_chrome_trace_json(pointers, out);
-  return out;
+  return detail::document_of(spans, append_chrome_trace_json);
 }
 
 }  // namespace agentrace::formats

@@ -22,12 +22,6 @@ std::string describe(const std::string& what, const std::filesystem::path& path,
   return what + " '" + path.string() + "': " + std::generic_category().message(err != 0 ? err : EIO);
 }
 
-void create_parent_directories(const std::filesystem::path& path) {
-  if (!path.has_parent_path()) return;
-  std::error_code ec;  // a failure shows up as the open error that follows, which names the file
-  std::filesystem::create_directories(path.parent_path(), ec);
-}
-
 void log_warning(bool& warned, const std::string& problem) noexcept {
   if (warned) return;
   warned = true;
@@ -45,7 +39,7 @@ bool write_file_atomically(const std::filesystem::path& path, std::string_view d
     return false;
   };
   try {
-    create_parent_directories(path);
+    detail::create_parent_directories(path);
     // Unique per process and call, in the target's directory so that the rename stays on one
     // file system (and is therefore atomic).
     static std::atomic<unsigned> counter{0};
@@ -93,9 +87,7 @@ tracing::ExportResult OtlpJsonFileExporter::export_spans(tracing::SpanBatch batc
     for (const tracing::SpanData* span : batch) any = any || span != nullptr;
     if (!any) return tracing::ExportResult::success;  // an empty request is not worth a line
     if (file_ == nullptr) {
-      create_parent_directories(path_);
-      errno = 0;
-      file_ = std::fopen(path_.c_str(), "ab");
+      file_ = detail::open_for_appending(path_);
       if (file_ == nullptr) {
         warn(describe("cannot open", path_, errno) + " for appending OTLP/JSON");
         return tracing::ExportResult::failure;

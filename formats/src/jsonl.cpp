@@ -455,12 +455,7 @@ JsonlReadResult detail::read_trace_file_with(const std::filesystem::path& path, 
 JsonlReadResult read_jsonl_file(const std::filesystem::path& path) { return detail::read_trace_file_with(path, read_jsonl); }
 
 JsonlFileExporter::JsonlFileExporter(std::filesystem::path path) : path_(std::move(path)) {
-  if (path_.has_parent_path()) {
-    std::error_code ec;  // a failure here shows up as the fopen error below, which names the file
-    std::filesystem::create_directories(path_.parent_path(), ec);
-  }
-  errno = 0;
-  file_ = std::fopen(path_.c_str(), "ab");
+  file_ = detail::open_for_appending(path_);
   if (file_ == nullptr) {
     const int err = errno != 0 ? errno : EIO;
     throw std::system_error(err, std::generic_category(), "cannot open '" + path_.string() + "' for appending");

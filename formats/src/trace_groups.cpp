@@ -35,4 +35,13 @@ std::vector<TraceGroup> group_by_trace(tracing::SpanBatch spans) {
   return out;
 }
 
+std::string document_of(std::span<const tracing::SpanData> spans, void (*append)(tracing::SpanBatch, std::string&)) {
+  std::vector<const tracing::SpanData*> pointers;
+  pointers.reserve(spans.size());
+  for (const tracing::SpanData& s : spans) pointers.push_back(&s);
+  std::string out;
+  append(pointers, out);
+  return out;
+}
+
 }  // namespace agentrace::formats::detail

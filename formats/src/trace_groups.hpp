@@ -1,7 +1,10 @@
-// Spans grouped by trace, for the formats that lay out whole traces (Jaeger, Chrome trace).
+// What the formats that lay out whole traces (Jaeger, Chrome trace) share: spans grouped by
+// trace, and a whole document from spans held by value.
 #pragma once
 
 #include <cstdint>
+#include <span>
+#include <string>
 #include <vector>
 
 #include "agentrace/tracing/exporter.hpp"
@@ -24,5 +27,8 @@ inline std::uint64_t effective_end(const tracing::SpanData& span, std::uint64_t 
   const std::uint64_t end = span.ended() ? span.end_unix_ns : last_time;
   return end > span.start_unix_ns ? end : span.start_unix_ns;
 }
+
+// The document `append` (append_jaeger_json, append_chrome_trace_json) writes for `spans`.
+std::string document_of(std::span<const tracing::SpanData> spans, void (*append)(tracing::SpanBatch, std::string&));
 
 }  // namespace agentrace::formats::detail

@@ -15,9 +15,12 @@
 
 #include "agentrace/formats/jsonl.hpp"
 #include "support/test_support.hpp"
+#include "tracing/sample_spans.hpp"
 
 using namespace agentrace::formats;
 using namespace agentrace::tracing;
+using agentrace::testing::full_span;
+using agentrace::testing::plain_span;
 using Catch::Matchers::Contains;
 using Catch::Matchers::EndsWith;
 
@@ -26,63 +29,9 @@ namespace {
 // A fresh directory under the system temp dir, removed with everything in it.
 using agentrace::testing::TempDir;
 
+// A span of the sample trace, 250 ms long.
 SpanData simple_span(std::string name, const char* span_hex, const char* parent_hex = nullptr) {
-  SpanData s;
-  s.trace_id = *TraceId::from_hex("4bf92f3577b34da6a3ce929d0e0e4736");
-  s.span_id = *SpanId::from_hex(span_hex);
-  if (parent_hex != nullptr) s.parent_span_id = *SpanId::from_hex(parent_hex);
-  s.flags.value = TraceFlags::sampled_bit;
-  s.name = std::move(name);
-  s.start_unix_ns = 1'700'000'000'000'000'000ULL;
-  s.end_unix_ns = 1'700'000'000'250'000'000ULL;
-  return s;
-}
-
-// Every field of SpanData set to something other than its default.
-SpanData full_span() {
-  SpanData s = simple_span("chat gpt-4o", "00f067aa0ba902b7", "b7ad6b7169203331");
-  s.flags.value = 0x03;
-  s.parent_remote = true;
-  s.trace_state = "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7";
-  s.kind = SpanKind::client;
-  s.attributes = {{"flag", true},
-                  {"count", std::int64_t{-42}},
-                  {"big", std::numeric_limits<std::int64_t>::max()},
-                  {"small", std::numeric_limits<std::int64_t>::min()},
-                  {"whole double", 1.0},
-                  {"zero double", 0.0},
-                  {"tiny", 5e-324},
-                  {"huge", 1.7976931348623157e308},
-                  {"text", "quote \" backslash \\ newline \n tab \t unicode \xC3\xA9\xE2\x86\x92 nul-free"},
-                  {"empty text", ""},
-                  {"bools", std::vector<bool>{true, false, true}},
-                  {"ints", std::vector<std::int64_t>{1, -2, 3}},
-                  {"doubles", std::vector<double>{1.0, 2.5, -0.125}},
-                  {"strings", std::vector<std::string>{"a", "", "c"}}};
-  s.dropped_attributes_count = 3;
-  s.events = {Event{"exception",
-                    1'700'000'000'100'000'000ULL,
-                    {{"exception.type", "TimeoutError"}, {"exception.message", "slow"}, {"retry", std::int64_t{2}}},
-                    1},
-              Event{"bare", 1'700'000'000'200'000'000ULL, {}, 0}};
-  s.dropped_events_count = 4;
-  Link link;
-  link.context.trace_id = *TraceId::from_hex("0af7651916cd43dd8448eb211c80319c");
-  link.context.span_id = *SpanId::from_hex("b9c7c989f97918e1");
-  link.context.flags.value = 1;
-  link.context.remote = true;
-  link.context.trace_state = "vendor=x";
-  link.attributes = {{"link.kind", "follows"}};
-  link.dropped_attributes_count = 2;
-  Link bare_link;
-  bare_link.context.trace_id = *TraceId::from_hex("11111111111111111111111111111111");
-  bare_link.context.span_id = *SpanId::from_hex("2222222222222222");
-  s.links = {link, bare_link};
-  s.dropped_links_count = 5;
-  s.status = Status{StatusCode::error, "model timed out"};
-  s.source = &SpanSource::intern(Resource{{{"service.name", "weather-bot"}, {"deployment.environment", "test"}}},
-                                 InstrumentationScope{"agentrace", "0.1.0"});
-  return s;
+  return plain_span(std::move(name), span_hex, parent_hex, 0, 250);
 }
 
 std::string replace_once(std::string text, const std::string& from, const std::string& to) {
@@ -94,7 +43,10 @@ std::string replace_once(std::string text, const std::string& from, const std::s
 }  // namespace
 
 TEST_CASE("a span with every field set survives the round trip exactly", "[formats][jsonl]") {
-  const SpanData original = full_span();
+  SpanData original = full_span();
+  // Doubles at the edges of what JSON text holds: zero and the smallest subnormal.
+  original.attributes.emplace_back("zero double", 0.0);
+  original.attributes.emplace_back("tiny", 5e-324);
   const std::string line = to_jsonl_line(original);
   CHECK(line.find('\n') == std::string::npos);
   const SpanData back = from_jsonl_line(line);
@@ -105,6 +57,7 @@ TEST_CASE("a span with every field set survives the round trip exactly", "[forma
 
 TEST_CASE("the line format is the documented one", "[formats][jsonl]") {
   SpanData root = simple_span("invoke_agent weather", "00f067aa0ba902b7");
+  root.source = &SpanSource::empty();
   root.attributes = {{"gen_ai.agent.name", "weather"}};
   const std::string line = to_jsonl_line(root);
   CHECK(line == R"({"trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","span_id":"00f067aa0ba902b7","flags":1,)"
@@ -214,14 +167,14 @@ TEST_CASE("a malformed line is rejected with the name of the bad field", "[forma
       {R"("flag":true)", R"("flag":{"nested":1})", "'attributes.flag'"},
       {R"("big":9223372036854775807)", R"("big":9223372036854775808)", "'attributes.big': integer out of int64 range"},
       {R"("bools":[true,false,true])", R"("bools":[true,"false"])", "'attributes.bools': array elements"},
-      {R"("ints":[1,-2,3])", R"("ints":[1,[2]])", "'attributes.ints[1]'"},
+      {R"("ints":[1,-2,9223372036854775807])", R"("ints":[1,[2]])", "'attributes.ints[1]'"},
       {R"("time_unix_ns":1700000000100000000)", R"("time_unix_ns":"soon")", "'events[0].time_unix_ns'"},
       {R"("name":"bare")", R"("nome":"bare")", "'events[1].name': missing"},
       {R"("retry":2)", R"("retry":null)", "'events[0].attributes.retry'"},
       {R"("span_id":"b9c7c989f97918e1")", R"("span_id":"xyz")", "'links[0].span_id'"},
       {R"("link.kind":"follows")", R"("link.kind":[[]])", "'links[0].attributes.link.kind[0]'"},
       {R"("service.name":"weather-bot")", R"("service.name":null)", "'resource.service.name'"},
-      {R"("scope":{"name":"agentrace")", R"("scope":{"name":7)", "'scope.name'"},
+      {R"("scope":{"name":"agentrace.tests")", R"("scope":{"name":7)", "'scope.name'"},
   };
   for (const auto& c : cases) {
     const std::string bad = replace_once(good, c.from, c.to);
