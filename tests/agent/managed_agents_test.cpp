@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "agentrace/schema/names.hpp"
+#include "agentrace/schema/render_hints.hpp"
 #include "agentrace/agent/runner.hpp"
 #include "agentrace/formats/jsonl.hpp"
 #include "agentrace/llm/scripted.hpp"
@@ -126,7 +127,7 @@ TEST_CASE("managed agents nest under the manager's execute_tool span, in one tra
   CHECK(result.usage == llm::Usage{50, 5, 55});
   CHECK(result.total_usage == llm::Usage{50 + 100 + 110, 5 + 10 + 11, 55 + 110 + 121});
 
-  const SpanTree tree(t.spans());
+  const SpanTree tree(t.spans(), schema::render_options());
   REQUIRE_THAT(tree, AllSpansEnded() && NoOrphans() && SingleTrace());
   const auto& r = tree.one("invoke_agent manager/step 1/execute_tool researcher/invoke_agent researcher");
   CHECK(num(r, schema::attr::agent_depth) == 1);
@@ -172,7 +173,7 @@ TEST_CASE("a managed agent that does not finish is an error observation for its 
   const auto& o = result.memory.action_steps()[0]->observations.at(0);
   CHECK(o.is_error);
   CHECK(o.content.find("did not finish (max_steps)") != std::string::npos);
-  const SpanTree tree(t.spans());
+  const SpanTree tree(t.spans(), schema::render_options());
   CHECK(tree.one("**/invoke_agent worker").status.code == tracing::StatusCode::error);
   CHECK(tree.one("invoke_agent boss/step 1/execute_tool worker").status.code == tracing::StatusCode::error);
 }
@@ -229,7 +230,7 @@ TEST_CASE("memory store operations are memory spans under the tool that made the
   REQUIRE(result.ok());
   CHECK(result.memory.action_steps()[1]->observations.at(0).content.find("2.8 percent") != std::string::npos);
   CHECK(a.memory_store->get("gdp").has_value());
-  const SpanTree tree(t.spans());
+  const SpanTree tree(t.spans(), schema::render_options());
   REQUIRE_THAT(tree, AllSpansEnded() && NoOrphans() && SingleTrace());
   const auto& put = tree.one("invoke_agent rememberer/step 1/execute_tool remember/memory put");
   CHECK(*tracing::find_attribute_as<std::string>(put.attributes, schema::attr::memory_store) == "in_memory");
@@ -258,7 +259,7 @@ TEST_CASE("traced by default: a run writes its trace as JSONL named by its trace
     const auto read = formats::read_jsonl_file(dir / (trace_id + ".jsonl"));
     CHECK(read.errors.empty());
     CHECK(read.spans.size() == 4);
-    const SpanTree tree(read.spans);
+    const SpanTree tree(read.spans, schema::render_options());
     CHECK_THAT(tree, HasSpans("invoke_agent solo/step 1/chat scripted", 1));
   }
   std::filesystem::remove_all(dir);
@@ -330,7 +331,7 @@ TEST_CASE("content policy: off records no content, truncated cuts with a marker"
     a.name = "p";
     a.model = std::make_shared<ScriptedLlmClient>(std::vector{ScriptedLlmClient::text("short")});
     REQUIRE(runner.run(a, long_task).ok());
-    const SpanTree tree(t.spans());
+    const SpanTree tree(t.spans(), schema::render_options());
     const auto* input = tracing::find_attribute_as<std::string>(tree.one("invoke_agent p").attributes, schema::attr::input_value);
     if (mode == agent::ContentCapture::off) {
       CHECK(input == nullptr);
@@ -376,7 +377,7 @@ TEST_CASE("planning: a plan before step 1 and every N steps", "[agent][planning]
   for (const auto& s : result.memory.steps()) plans += std::holds_alternative<memory::PlanningStep>(s) ? 1 : 0;
   CHECK(plans == 2);
   CHECK(model->requests()[0].tools.empty());  // the planning call offers no tools
-  const SpanTree tree(t.spans());
+  const SpanTree tree(t.spans(), schema::render_options());
   CHECK_THAT(tree, HasSpans("invoke_agent planner/step 1/chat scripted", 2));
   CHECK_THAT(tree, HasSpans("invoke_agent planner/step 2/chat scripted", 1));
   CHECK_THAT(tree, HasSpans("invoke_agent planner/step 3/chat scripted", 2));
@@ -458,7 +459,7 @@ TEST_CASE("stress: many concurrent runs with parallel tools and managed agents s
     trace_ids.insert(r.trace_id);
   }
   CHECK(trace_ids.size() == static_cast<std::size_t>(runs));  // one trace per run
-  const SpanTree tree(t.spans());
+  const SpanTree tree(t.spans(), schema::render_options());
   CHECK(tree.trace_count() == static_cast<std::size_t>(runs));
   CHECK(tree.unended().empty());
   CHECK(tree.orphans().empty());
