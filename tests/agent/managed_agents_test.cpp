@@ -2,8 +2,12 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <set>
+#include <sstream>
+#include <string>
 #include <thread>
 
 #include "agentrace/schema/names.hpp"
@@ -16,6 +20,7 @@
 #include "agentrace/testkit/catch2.hpp"
 #include "agentrace/tools/builtin.hpp"
 #include "agentrace/tools/typed_tool.hpp"
+#include "agentrace/tracing/console_exporter.hpp"
 #include "support/loopback_http_server.hpp"
 #include "support/otlp_receiver.hpp"
 #include "support/test_support.hpp"
@@ -295,6 +300,47 @@ TEST_CASE("traced by default: an OTLP endpoint alone also exports over OTLP", "[
     REQUIRE(runner.flush(20s));
     CHECK(receiver.spans().size() == 4);
   }
+}
+
+TEST_CASE("traced by default: also_export is given the agent trace's render options for a console",
+          "[agent][default-tracing]") {
+  // A console exporter made with what the Runner passes draws the run's tree with the schema's
+  // hints: outcome and tokens first, classification and identifiers left out.
+  std::FILE* out = std::tmpfile();
+  REQUIRE(out != nullptr);
+  std::size_t given_first_keys = 0;
+  testing::TempDir dir;
+  {
+    auto o = default_tracing_into(dir.path());
+    o.default_tracing.also_export = [&](const tracing::RenderOptions& console) -> std::unique_ptr<tracing::SpanExporter> {
+      given_first_keys = console.first_keys.size();
+      return std::make_unique<tracing::ConsoleExporter>(out, console);
+    };
+    agent::Runner runner(std::move(o));
+    REQUIRE(runner.run(solo_agent(), "hello").ok());
+    REQUIRE(runner.flush(20s));
+  }
+  CHECK(given_first_keys == schema::summary_keys().size());
+  std::fflush(out);
+  std::rewind(out);
+  std::string printed;
+  char buf[4096];
+  for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, out)) > 0;) printed.append(buf, n);
+  std::fclose(out);
+  INFO(printed);
+  // The root's line in the tree (the timeline comes after it): the run's status is its first
+  // attribute.
+  std::istringstream lines(printed);
+  std::string root;
+  for (std::string line; root.empty() && std::getline(lines, line);) {
+    if (line.starts_with("invoke_agent solo  ")) root = line;
+  }
+  const std::string status = std::string(schema::attr::run_status) + "=completed";
+  REQUIRE(root.find(status) != std::string::npos);
+  CHECK(root.find('=') == root.find(status) + schema::attr::run_status.size());
+  CHECK(printed.find(std::string(schema::attr::conversation_id)) == std::string::npos);
+  CHECK(printed.find(std::string(schema::attr::span_kind)) == std::string::npos);
+  CHECK(printed.find(std::string(schema::attr::step_number)) == std::string::npos);
 }
 
 TEST_CASE("traced by default with a slow collector: run() waits for its trace file and not for the collector",
