@@ -28,7 +28,8 @@ struct RenderOptions {
   std::span<const std::string_view> first_keys{};
   // hidden_keys: attributes never shown in the summary (classification, identifiers, whole
   // conversations: too long or too uniform for one line). A text attribute whose value equals
-  // one of theirs on the same span counts as repeated, and is not shown either.
+  // one of theirs on the same span counts as repeated, and is not shown either. A key in both
+  // lists stays hidden.
   std::span<const std::string_view> hidden_keys{};
 };
 
