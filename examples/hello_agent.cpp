@@ -18,12 +18,14 @@
 #include "agentrace/agent/runner.hpp"
 #include "agentrace/formats/jsonl.hpp"
 #include "agentrace/llm/scripted.hpp"
+#include "agentrace/schema/render_hints.hpp"
 #include "agentrace/tools/typed_tool.hpp"
 #include "agentrace/tracing/render.hpp"
 
 namespace ag = agentrace::agent;
 namespace formats = agentrace::formats;
 namespace llm = agentrace::llm;
+namespace schema = agentrace::schema;
 namespace tools = agentrace::tools;
 namespace tr = agentrace::tracing;
 
@@ -65,7 +67,7 @@ int main() {
   // The file is complete when run() returns.
   const auto file = ag::DefaultTracing::from_env().trace_dir / (result.trace_id + ".jsonl");
   const formats::JsonlReadResult trace = formats::read_jsonl_file(file);
-  std::printf("%s", tr::render_tree(trace.spans).c_str());
+  std::printf("%s", tr::render_tree(trace.spans, schema::render_options()).c_str());
   std::printf("\nview it again with: agentrace view %s\n", file.c_str());
   return trace.spans.empty() ? 1 : 0;
 }

@@ -17,15 +17,18 @@
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "agentrace/agent/runner.hpp"
 #include "agentrace/llm/scripted.hpp"
+#include "agentrace/schema/render_hints.hpp"
 #include "agentrace/tools/typed_tool.hpp"
 #include "agentrace/tracing/console_exporter.hpp"
 
 namespace ag = agentrace::agent;
 namespace llm = agentrace::llm;
+namespace schema = agentrace::schema;
 namespace tools = agentrace::tools;
 namespace tr = agentrace::tracing;
 using llm::ScriptedLlmClient;
@@ -88,8 +91,10 @@ tools::ToolPtr make_top_words_tool() {
 }  // namespace
 
 int main() {
+  // An agent run's trace, so the tree shows what the schema says matters first (outcome, tokens).
+  auto console = std::make_unique<tr::ConsoleExporter>(stdout, schema::render_options());
   auto provider = std::make_shared<tr::TracerProvider>(
-      tr::TracerProviderOptions{.processor = tr::make_simple_processor(std::make_unique<tr::ConsoleExporter>(stdout))});
+      tr::TracerProviderOptions{.processor = tr::make_simple_processor(std::move(console))});
   tr::set_global_provider(provider);
 
   ag::Agent agent;

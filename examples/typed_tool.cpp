@@ -17,12 +17,14 @@
 
 #include "agentrace/agent/runner.hpp"
 #include "agentrace/llm/scripted.hpp"
+#include "agentrace/schema/render_hints.hpp"
 #include "agentrace/tools/typed_tool.hpp"
 #include "agentrace/tracing/in_memory_exporter.hpp"
 #include "agentrace/tracing/render.hpp"
 
 namespace ag = agentrace::agent;
 namespace llm = agentrace::llm;
+namespace schema = agentrace::schema;
 namespace tools = agentrace::tools;
 namespace tr = agentrace::tracing;
 
@@ -97,6 +99,6 @@ int main() {
                  result.error.c_str());
     return 1;
   }
-  std::printf("\nanswer: %s\n\n%s", result.output.c_str(), tr::render_tree(spans->spans()).c_str());
+  std::printf("\nanswer: %s\n\n%s", result.output.c_str(), tr::render_tree(spans->spans(), schema::render_options()).c_str());
   return 0;
 }

@@ -1,6 +1,7 @@
 #include "default_tracing.hpp"
 
 #include "agentrace/formats/jsonl.hpp"
+#include "agentrace/schema/render_hints.hpp"
 
 namespace agentrace::agent::detail {
 
@@ -17,7 +18,7 @@ RunnerTracing::RunnerTracing(const RunnerOptions& options) {
     trace_files_ = processors.back().get();  // owned by default_provider_ from here on
     // A collector (or the console) too, on a batch worker of its own; the files stay.
     if (options.default_tracing.also_export) {
-      if (auto exporter = options.default_tracing.also_export()) processors.push_back(tr::make_batch_processor(std::move(exporter)));
+      if (auto exporter = options.default_tracing.also_export(schema::render_options())) processors.push_back(tr::make_batch_processor(std::move(exporter)));
     }
     default_provider_ = tr::TracerProvider::from_env(processors.size() == 1 ? std::move(processors.front())
                                                                               : tr::make_multi_processor(std::move(processors)));

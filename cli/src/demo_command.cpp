@@ -17,6 +17,7 @@
 #include "agentrace/formats/jsonl.hpp"
 #include "agentrace/llm/model_string.hpp"
 #include "agentrace/otlp/otlp_exporter.hpp"
+#include "agentrace/schema/render_hints.hpp"
 #include "agentrace/tracing/propagation.hpp"
 #include "agentrace/tracing/render.hpp"
 #include "demo_agents.hpp"
@@ -299,7 +300,7 @@ int run_demo(const DemoOptions& o) {
   // OTEL_SDK_DISABLED it has neither. Only a file that exists is shown and named.
   const bool traced = !result.trace_id.empty() && fs::exists(trace_file);
   if (!o.quiet && traced) {
-    tracing::RenderOptions render;
+    tracing::RenderOptions render = schema::render_options();
     render.color = color;
     render.width = terminal_width(stdout);
     const auto read = formats::read_jsonl_file(trace_file);

@@ -8,6 +8,7 @@
 #include "agentrace/inspect/json.hpp"
 #include "agentrace/inspect/model.hpp"
 #include "agentrace/inspect/text.hpp"
+#include "agentrace/schema/render_hints.hpp"
 #include "agentrace/tracing/render.hpp"
 #include "terminal.hpp"
 #include "trace_input.hpp"
@@ -28,7 +29,7 @@ int run_view(const ViewOptions& options, std::FILE* out, std::FILE* err) {
   inspect::InspectRenderOptions inspect_options;
   inspect_options.color = use_color(out, options.color, options.no_color);
   inspect_options.width = options.width != 0 ? options.width : terminal_width(out);
-  tracing::RenderOptions render;
+  tracing::RenderOptions render = schema::render_options();  // what an agent trace has to say first
   render.width = inspect_options.width;
   render.color = inspect_options.color;
 

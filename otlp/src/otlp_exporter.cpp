@@ -482,7 +482,7 @@ OtlpExporterOptions OtlpExporterOptions::from_env() {
   return o;
 }
 
-std::unique_ptr<tracing::SpanExporter> make_exporter_from_env() {
+std::unique_ptr<tracing::SpanExporter> make_exporter_from_env(const tracing::RenderOptions& console) {
   std::string choice = "otlp";
   if (auto v = tracing::env_string("OTEL_TRACES_EXPORTER")) {
     std::vector<std::string> names;
@@ -507,7 +507,7 @@ std::unique_ptr<tracing::SpanExporter> make_exporter_from_env() {
     choice = *it;
   }
   if (choice == "none") return nullptr;
-  if (choice == "console") return std::make_unique<tracing::ConsoleExporter>();
+  if (choice == "console") return std::make_unique<tracing::ConsoleExporter>(stdout, console);
   if (choice == "jsonl") {
     return std::make_unique<formats::TraceDirectoryExporter>(
         tracing::env_string("AGENTRACE_TRACE_DIR").value_or(".agentrace/traces"));
@@ -515,14 +515,14 @@ std::unique_ptr<tracing::SpanExporter> make_exporter_from_env() {
   return std::make_unique<OtlpHttpExporter>(OtlpExporterOptions::from_env());
 }
 
-std::unique_ptr<tracing::SpanExporter> collector_exporter_from_env() {
+std::unique_ptr<tracing::SpanExporter> collector_exporter_from_env(const tracing::RenderOptions& console) {
   if (const auto name = tracing::env_string("OTEL_TRACES_EXPORTER")) {
     if (lower(trim(*name)) == "jsonl" || lower(trim(*name)) == "none") return nullptr;  // the files already are jsonl
-    return make_exporter_from_env();
+    return make_exporter_from_env(console);
   }
   const bool endpoint_set =
       tracing::env_string("OTEL_EXPORTER_OTLP_ENDPOINT") || tracing::env_string("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
-  return endpoint_set ? make_exporter_from_env() : nullptr;
+  return endpoint_set ? make_exporter_from_env(console) : nullptr;
 }
 
 }  // namespace agentrace::otlp

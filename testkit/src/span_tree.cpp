@@ -4,8 +4,6 @@
 #include <set>
 #include <stdexcept>
 
-#include "agentrace/tracing/render.hpp"
-
 namespace agentrace::testkit {
 
 using tracing::SpanData;
@@ -30,7 +28,8 @@ std::vector<std::string_view> split(std::string_view path) {
 
 }  // namespace
 
-SpanTree::SpanTree(std::vector<SpanData> spans) : spans_(std::move(spans)) {
+SpanTree::SpanTree(std::vector<SpanData> spans, tracing::RenderOptions render)
+    : spans_(std::move(spans)), render_(render) {
   for (std::size_t i = 0; i < spans_.size(); ++i) by_id_.emplace(Key{spans_[i].trace_id, spans_[i].span_id}, i);
   for (const auto& s : spans_) {
     if (!s.is_root()) children_[Key{s.trace_id, s.parent_span_id}].push_back(&s);
@@ -143,6 +142,6 @@ const SpanData& SpanTree::one(std::string_view path) const {
   return *found.front();
 }
 
-std::string SpanTree::render() const { return tracing::render_tree(spans_); }
+std::string SpanTree::render() const { return tracing::render_tree(spans_, render_); }
 
 }  // namespace agentrace::testkit

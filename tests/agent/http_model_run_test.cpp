@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "agentrace/schema/names.hpp"
+#include "agentrace/schema/render_hints.hpp"
 #include "agentrace/agent/runner.hpp"
 #include "agentrace/llm/anthropic.hpp"
 #include "agentrace/llm/openai.hpp"
@@ -60,7 +61,7 @@ struct Harness {
           return o;
         }()) {}
 
-  SpanTree tree() const { return SpanTree(tracing.spans()); }
+  SpanTree tree() const { return SpanTree(tracing.spans(), schema::render_options()); }
 };
 
 std::shared_ptr<llm::LlmClient> openai_client(const FakeLlmServer& fake, bool stream = false) {

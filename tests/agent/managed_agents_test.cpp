@@ -2,11 +2,16 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <set>
+#include <sstream>
+#include <string>
 #include <thread>
 
 #include "agentrace/schema/names.hpp"
+#include "agentrace/schema/render_hints.hpp"
 #include "agentrace/agent/runner.hpp"
 #include "agentrace/formats/jsonl.hpp"
 #include "agentrace/llm/scripted.hpp"
@@ -15,6 +20,7 @@
 #include "agentrace/testkit/catch2.hpp"
 #include "agentrace/tools/builtin.hpp"
 #include "agentrace/tools/typed_tool.hpp"
+#include "agentrace/tracing/console_exporter.hpp"
 #include "support/loopback_http_server.hpp"
 #include "support/otlp_receiver.hpp"
 #include "support/test_support.hpp"
@@ -126,7 +132,7 @@ TEST_CASE("managed agents nest under the manager's execute_tool span, in one tra
   CHECK(result.usage == llm::Usage{50, 5, 55});
   CHECK(result.total_usage == llm::Usage{50 + 100 + 110, 5 + 10 + 11, 55 + 110 + 121});
 
-  const SpanTree tree(t.spans());
+  const SpanTree tree(t.spans(), schema::render_options());
   REQUIRE_THAT(tree, AllSpansEnded() && NoOrphans() && SingleTrace());
   const auto& r = tree.one("invoke_agent manager/step 1/execute_tool researcher/invoke_agent researcher");
   CHECK(num(r, schema::attr::agent_depth) == 1);
@@ -172,7 +178,7 @@ TEST_CASE("a managed agent that does not finish is an error observation for its 
   const auto& o = result.memory.action_steps()[0]->observations.at(0);
   CHECK(o.is_error);
   CHECK(o.content.find("did not finish (max_steps)") != std::string::npos);
-  const SpanTree tree(t.spans());
+  const SpanTree tree(t.spans(), schema::render_options());
   CHECK(tree.one("**/invoke_agent worker").status.code == tracing::StatusCode::error);
   CHECK(tree.one("invoke_agent boss/step 1/execute_tool worker").status.code == tracing::StatusCode::error);
 }
@@ -229,7 +235,7 @@ TEST_CASE("memory store operations are memory spans under the tool that made the
   REQUIRE(result.ok());
   CHECK(result.memory.action_steps()[1]->observations.at(0).content.find("2.8 percent") != std::string::npos);
   CHECK(a.memory_store->get("gdp").has_value());
-  const SpanTree tree(t.spans());
+  const SpanTree tree(t.spans(), schema::render_options());
   REQUIRE_THAT(tree, AllSpansEnded() && NoOrphans() && SingleTrace());
   const auto& put = tree.one("invoke_agent rememberer/step 1/execute_tool remember/memory put");
   CHECK(*tracing::find_attribute_as<std::string>(put.attributes, schema::attr::memory_store) == "in_memory");
@@ -258,7 +264,7 @@ TEST_CASE("traced by default: a run writes its trace as JSONL named by its trace
     const auto read = formats::read_jsonl_file(dir / (trace_id + ".jsonl"));
     CHECK(read.errors.empty());
     CHECK(read.spans.size() == 4);
-    const SpanTree tree(read.spans);
+    const SpanTree tree(read.spans, schema::render_options());
     CHECK_THAT(tree, HasSpans("invoke_agent solo/step 1/chat scripted", 1));
   }
   std::filesystem::remove_all(dir);
@@ -296,6 +302,47 @@ TEST_CASE("traced by default: an OTLP endpoint alone also exports over OTLP", "[
   }
 }
 
+TEST_CASE("traced by default: also_export is given the agent trace's render options for a console",
+          "[agent][default-tracing]") {
+  // A console exporter made with what the Runner passes draws the run's tree with the schema's
+  // hints: outcome and tokens first, classification and identifiers left out.
+  std::FILE* out = std::tmpfile();
+  REQUIRE(out != nullptr);
+  std::size_t given_first_keys = 0;
+  testing::TempDir dir;
+  {
+    auto o = default_tracing_into(dir.path());
+    o.default_tracing.also_export = [&](const tracing::RenderOptions& console) -> std::unique_ptr<tracing::SpanExporter> {
+      given_first_keys = console.first_keys.size();
+      return std::make_unique<tracing::ConsoleExporter>(out, console);
+    };
+    agent::Runner runner(std::move(o));
+    REQUIRE(runner.run(solo_agent(), "hello").ok());
+    REQUIRE(runner.flush(20s));
+  }
+  CHECK(given_first_keys == schema::summary_keys().size());
+  std::fflush(out);
+  std::rewind(out);
+  std::string printed;
+  char buf[4096];
+  for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, out)) > 0;) printed.append(buf, n);
+  std::fclose(out);
+  INFO(printed);
+  // The root's line in the tree (the timeline comes after it): the run's status is its first
+  // attribute.
+  std::istringstream lines(printed);
+  std::string root;
+  for (std::string line; root.empty() && std::getline(lines, line);) {
+    if (line.starts_with("invoke_agent solo  ")) root = line;
+  }
+  const std::string status = std::string(schema::attr::run_status) + "=completed";
+  REQUIRE(root.find(status) != std::string::npos);
+  CHECK(root.find('=') == root.find(status) + schema::attr::run_status.size());
+  CHECK(printed.find(std::string(schema::attr::conversation_id)) == std::string::npos);
+  CHECK(printed.find(std::string(schema::attr::span_kind)) == std::string::npos);
+  CHECK(printed.find(std::string(schema::attr::step_number)) == std::string::npos);
+}
+
 TEST_CASE("traced by default with a slow collector: run() waits for its trace file and not for the collector",
           "[agent][default-tracing][otlp]") {
   // The collector takes 3 s to answer each request. run() returns with the file complete; the
@@ -330,7 +377,7 @@ TEST_CASE("content policy: off records no content, truncated cuts with a marker"
     a.name = "p";
     a.model = std::make_shared<ScriptedLlmClient>(std::vector{ScriptedLlmClient::text("short")});
     REQUIRE(runner.run(a, long_task).ok());
-    const SpanTree tree(t.spans());
+    const SpanTree tree(t.spans(), schema::render_options());
     const auto* input = tracing::find_attribute_as<std::string>(tree.one("invoke_agent p").attributes, schema::attr::input_value);
     if (mode == agent::ContentCapture::off) {
       CHECK(input == nullptr);
@@ -376,7 +423,7 @@ TEST_CASE("planning: a plan before step 1 and every N steps", "[agent][planning]
   for (const auto& s : result.memory.steps()) plans += std::holds_alternative<memory::PlanningStep>(s) ? 1 : 0;
   CHECK(plans == 2);
   CHECK(model->requests()[0].tools.empty());  // the planning call offers no tools
-  const SpanTree tree(t.spans());
+  const SpanTree tree(t.spans(), schema::render_options());
   CHECK_THAT(tree, HasSpans("invoke_agent planner/step 1/chat scripted", 2));
   CHECK_THAT(tree, HasSpans("invoke_agent planner/step 2/chat scripted", 1));
   CHECK_THAT(tree, HasSpans("invoke_agent planner/step 3/chat scripted", 2));
@@ -458,7 +505,7 @@ TEST_CASE("stress: many concurrent runs with parallel tools and managed agents s
     trace_ids.insert(r.trace_id);
   }
   CHECK(trace_ids.size() == static_cast<std::size_t>(runs));  // one trace per run
-  const SpanTree tree(t.spans());
+  const SpanTree tree(t.spans(), schema::render_options());
   CHECK(tree.trace_count() == static_cast<std::size_t>(runs));
   CHECK(tree.unended().empty());
   CHECK(tree.orphans().empty());

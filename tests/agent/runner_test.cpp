@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "agentrace/schema/names.hpp"
+#include "agentrace/schema/render_hints.hpp"
 #include "agentrace/agent/runner.hpp"
 #include "agentrace/llm/scripted.hpp"
 #include "agentrace/testkit/catch2.hpp"
@@ -56,7 +57,7 @@ struct Harness {
           return o;
         }()) {}
 
-  SpanTree tree() const { return SpanTree(tracing.spans()); }
+  SpanTree tree() const { return SpanTree(tracing.spans(), schema::render_options()); }
 };
 
 Agent make_agent(std::shared_ptr<ScriptedLlmClient> model, std::vector<tools::ToolPtr> tools = {}) {

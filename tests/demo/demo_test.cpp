@@ -13,6 +13,7 @@
 #include "agentrace/agent/runner.hpp"
 #include "agentrace/formats/jsonl.hpp"
 #include "agentrace/otlp/otlp_exporter.hpp"
+#include "agentrace/schema/render_hints.hpp"
 #include "agentrace/testkit/catch2.hpp"
 #include "demo_agents.hpp"
 #include "support/otlp_receiver.hpp"
@@ -64,7 +65,7 @@ std::string text_attribute(const tr::SpanData& s, std::string_view key) {
 TEST_CASE("the demo's trace has the expected tree and its answer quotes the calculator", "[demo]") {
   DemoRun run;
   REQUIRE(run.result.ok());
-  const SpanTree tree(run.spans);
+  const SpanTree tree(run.spans, agentrace::schema::render_options());
   REQUIRE_THAT(tree, AllSpansEnded() && NoOrphans() && SingleTrace());
 
   const std::string researcher = "invoke_agent manager/step 1/execute_tool researcher/invoke_agent researcher";
@@ -221,7 +222,7 @@ TEST_CASE("replaying the demo's cassette reproduces its answer and tree", "[demo
   CHECK(report.calls_replayed == 9);
   CHECK(report.result.output == run.result.output);
   // The replay's spans come from the replay model.
-  const SpanTree tree(report.spans);
+  const SpanTree tree(report.spans, agentrace::schema::render_options());
   CHECK(text_attribute(tree.one("invoke_agent manager/step 1/chat scripted-demo"), "gen_ai.provider.name") == "replay");
 }
 

@@ -5,7 +5,9 @@
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <sstream>
+#include <string_view>
 
 #include "agentrace/formats/jsonl.hpp"
 #include "agentrace/otlp/otlp_exporter.hpp"
@@ -241,6 +243,20 @@ TEST_CASE("make_exporter_from_env follows OTEL_TRACES_EXPORTER", "[otlp]") {
   {
     ScopedEnv x("OTEL_TRACES_EXPORTER", "console");
     CHECK(dynamic_cast<agentrace::tracing::ConsoleExporter*>(otlp::make_exporter_from_env().get()) != nullptr);
+    // Drawn as the caller says (an agent's Runner passes the schema's key hints).
+    static constexpr std::array<std::string_view, 1> first = {"outcome"};
+    agentrace::tracing::RenderOptions console;
+    console.width = 72;
+    console.first_keys = first;
+    auto e = otlp::make_exporter_from_env(console);
+    auto* c = dynamic_cast<agentrace::tracing::ConsoleExporter*>(e.get());
+    REQUIRE(c != nullptr);
+    CHECK(c->options().width == 72);
+    CHECK(c->options().first_keys.data() == first.data());
+    auto collector = otlp::collector_exporter_from_env(console);
+    auto* via_collector = dynamic_cast<agentrace::tracing::ConsoleExporter*>(collector.get());
+    REQUIRE(via_collector != nullptr);
+    CHECK(via_collector->options().first_keys.data() == first.data());
   }
   {
     ScopedEnv x("OTEL_TRACES_EXPORTER", "jsonl");

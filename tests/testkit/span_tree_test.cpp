@@ -1,7 +1,12 @@
 // The test kit must fail on bad trees as surely as it passes on good ones.
 #include <catch2/catch.hpp>
 
+#include <array>
+#include <string_view>
+#include <vector>
+
 #include "agentrace/testkit/catch2.hpp"
+#include "agentrace/tracing/render.hpp"
 
 using namespace agentrace;
 using testkit::SpanTree;
@@ -55,4 +60,21 @@ TEST_CASE("span tree: orphans, unended spans and several traces are caught", "[t
   SpanData remote_child = span("server", t1, 2, 7, 0);
   remote_child.parent_remote = true;  // a parent in another process is not an orphan
   CHECK_THAT(SpanTree({remote_child}), testkit::NoOrphans());
+}
+
+TEST_CASE("span tree: render() draws with the options the tree was given", "[testkit]") {
+  SpanData root = span("job", t1, 1, 0, 0);
+  root.attributes = {{"kind", "batch"}, {"items", 3}, {"outcome", "done"}};
+  CHECK(SpanTree({root}).render() == tracing::render_tree(std::vector<SpanData>{root}));
+  CHECK_THAT(SpanTree({root}).render(), Catch::Contains("job  10 ns  kind=batch items=3 outcome=done\n"));
+
+  static constexpr std::array<std::string_view, 1> first = {"outcome"};
+  static constexpr std::array<std::string_view, 1> hidden = {"kind"};
+  tracing::RenderOptions options;
+  options.first_keys = first;
+  options.hidden_keys = hidden;
+  const SpanTree tree({root}, options);
+  CHECK_THAT(tree.render(), Catch::Contains("job  10 ns  outcome=done items=3\n"));
+  // Failure messages carry the same drawing.
+  CHECK_THROWS_WITH(tree.one("missing"), Catch::Contains("found 0") && Catch::Contains("outcome=done items=3"));
 }

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "agentrace/tracing/console_exporter.hpp"
 
@@ -105,4 +106,20 @@ TEST_CASE("shutdown prints what is left and later exports fail", "[tracing][cons
   const SpanData* late[] = {&root};
   CHECK(exporter.export_spans(late, timeout) == ExportResult::failure);
   CHECK_THAT(contents(out.get()), !Contains("late root"));
+}
+
+TEST_CASE("the console exporter draws the tree with the key hints it was given", "[tracing][console]") {
+  File out(std::tmpfile());
+  REQUIRE(out);
+  static constexpr std::array<std::string_view, 1> first = {"outcome"};
+  static constexpr std::array<std::string_view, 1> hidden = {"kind"};
+  RenderOptions options;
+  options.first_keys = first;
+  options.hidden_keys = hidden;
+  ConsoleExporter exporter(out.get(), options);
+  SpanData root = span(5, "1111111111111111", nullptr, "job");
+  root.attributes = {{"kind", "batch"}, {"items", 3}, {"outcome", "done"}};
+  const SpanData* batch[] = {&root};
+  REQUIRE(exporter.export_spans(batch, timeout) == ExportResult::success);
+  CHECK_THAT(contents(out.get()), Contains("job  2.00 ms  outcome=done items=3\n"));
 }

@@ -18,25 +18,6 @@ constexpr std::string_view ansi_green = "\x1b[32m";
 constexpr std::string_view ansi_yellow = "\x1b[33m";
 constexpr std::string_view ansi_reset = "\x1b[0m";
 
-// Attributes a reader of an agent trace looks for first; the rest follow in recording order.
-// The attributes that say most about a span, first: outcome, tokens, the choice made. Keys whose
-// value the span's name already shows (`chat gpt-4o` and gen_ai.request.model=gpt-4o) and pure
-// classification keys are left out of the tree; `agentrace view --json` has them all.
-constexpr std::array<std::string_view, 15> priority_keys = {
-    "agentrace.run.status",          "agentrace.step.action",          "agentrace.decision.action",
-    "agentrace.decision.tool_calls", "gen_ai.usage.input_tokens",      "gen_ai.usage.output_tokens",
-    "gen_ai.response.finish_reasons", "gen_ai.tool.call.id",           "agentrace.tool.error_kind",
-    "gen_ai.tool.call.arguments",    "agentrace.memory.key",           "agentrace.memory.hit",
-    "agentrace.memory.result_count", "agentrace.usage.total.input_tokens", "agentrace.usage.total.output_tokens"};
-// Classification, identifiers and whole conversations: in the trace file and in `agentrace view`,
-// too long or too uniform to help in a one-line summary.
-// OpenInference's token counts repeat gen_ai.usage.* (the same numbers under other names), and
-// a step's number is in its name.
-constexpr std::array<std::string_view, 16> unshown_keys = {
-    "openinference.span.kind", "gen_ai.operation.name",   "input.mime_type",          "output.mime_type",
-    "gen_ai.input.messages",   "gen_ai.output.messages",  "gen_ai.system_instructions", "gen_ai.tool.description",
-    "gen_ai.agent.description", "gen_ai.agent.id",        "gen_ai.conversation.id",   "gen_ai.tool.type",
-    "gen_ai.provider.name",    "llm.token_count.prompt",  "llm.token_count.completion", "agentrace.step.number"};
 constexpr std::size_t max_shown_attributes = 4;
 
 // Wider than any terminal; keeps the column arithmetic far from overflow.
@@ -291,11 +272,15 @@ std::string attribute_text(const Attribute& a, const RenderOptions& options) {
          truncate_display(single_line(to_display_string(a.value)), options.max_attribute_chars);
 }
 
-// True when the attribute is pure classification, or a text that is a whole word (or words) of
+bool contains(std::span<const std::string_view> keys, const AttributeKey& key) {
+  return std::find(keys.begin(), keys.end(), key.view()) != keys.end();
+}
+
+// True when the attribute is one the options hide, or a text that is a whole word (or words) of
 // the span's name: the model of "chat gpt-4o", the tool of "execute_tool search". A number is
 // never taken for part of the name: tokens=4 is not "chat gpt-4o"'s 4.
-bool redundant(const SpanData& span, const Attribute& a) {
-  if (std::find(unshown_keys.begin(), unshown_keys.end(), a.key) != unshown_keys.end()) return true;
+bool redundant(const SpanData& span, const Attribute& a, const RenderOptions& options) {
+  if (contains(options.hidden_keys, a.key)) return true;
   const auto* text = std::get_if<std::string>(&a.value);
   if (text == nullptr || text->empty()) return false;
   const std::string_view name = span.name;
@@ -309,30 +294,29 @@ bool redundant(const SpanData& span, const Attribute& a) {
 std::string key_attributes(const SpanData& span, const RenderOptions& options) {
   if (!options.show_attributes || span.attributes.empty()) return {};
   std::vector<const Attribute*> chosen;
-  // A text already shown (or deliberately hidden) under another key is not shown again: OpenInference's
-  // input.value repeats gen_ai.tool.call.arguments and gen_ai.input.messages. Equal numbers are
-  // different facts (24 tokens in, 24 out), so only texts are compared.
+  const auto is_chosen = [&](const Attribute& a) { return std::find(chosen.begin(), chosen.end(), &a) != chosen.end(); };
+  // A text already shown (or deliberately hidden) under another key is not shown again: a trace
+  // often records the same text under two conventions' names. Equal numbers are different facts
+  // (24 tokens in, 24 out), so only texts are compared.
   auto repeated = [&](const Attribute& a) {
     if (!std::holds_alternative<std::string>(a.value)) return false;
     for (const auto& other : span.attributes) {
       if (&other == &a || other.value != a.value) continue;
-      const bool hidden = std::find(unshown_keys.begin(), unshown_keys.end(), other.key) != unshown_keys.end();
-      const bool shown = std::find(chosen.begin(), chosen.end(), &other) != chosen.end();
-      if (hidden || shown) return true;
+      if (contains(options.hidden_keys, other.key) || is_chosen(other)) return true;
     }
     return false;
   };
-  for (std::string_view key : priority_keys) {
+  for (std::string_view key : options.first_keys) {
     for (const auto& a : span.attributes) {
       if (a.key == key) {
-        if (!redundant(span, a) && !repeated(a)) chosen.push_back(&a);
+        // A key listed twice is still shown once.
+        if (!is_chosen(a) && !redundant(span, a, options) && !repeated(a)) chosen.push_back(&a);
         break;
       }
     }
   }
   for (const auto& a : span.attributes) {
-    if (std::find(priority_keys.begin(), priority_keys.end(), a.key) == priority_keys.end() && !redundant(span, a) &&
-        !repeated(a)) {
+    if (!contains(options.first_keys, a.key) && !redundant(span, a, options) && !repeated(a)) {
       chosen.push_back(&a);
     }
   }

@@ -34,6 +34,7 @@
 #include "agentrace/tools/tool.hpp"
 #include "agentrace/tracing/context.hpp"
 #include "agentrace/tracing/exporter.hpp"
+#include "agentrace/tracing/render.hpp"
 #include "agentrace/tracing/tracer.hpp"
 
 namespace agentrace::agent {
@@ -132,10 +133,11 @@ struct DefaultTracing {
   bool enabled = true;                                  // AGENTRACE_TRACES=off disables
   std::filesystem::path trace_dir = ".agentrace/traces";  // AGENTRACE_TRACE_DIR
   // Where the same spans also go, on a batch worker of their own, while the files stay (view,
-  // list and replay read them): called once, when the Runner is made; null (or a null result):
-  // the files alone. `otlp::collector_exporter_from_env` is the one that reads OTEL_* (a
-  // collector, or the console); the Runner itself knows no exporter but the files.
-  std::function<std::unique_ptr<tracing::SpanExporter>()> also_export{};
+  // list and replay read them): called once, when the Runner is made, with how an agent run's
+  // trace is best drawn (schema::render_options()) for an exporter that prints it; null (or a
+  // null result): the files alone. `otlp::collector_exporter_from_env` is the one that reads
+  // OTEL_* (a collector, or the console); the Runner itself knows no exporter but the files.
+  std::function<std::unique_ptr<tracing::SpanExporter>(const tracing::RenderOptions& console)> also_export{};
   static DefaultTracing from_env();
 };
 

@@ -22,6 +22,7 @@
 
 #include "agentrace/net/http_client.hpp"
 #include "agentrace/tracing/exporter.hpp"
+#include "agentrace/tracing/render.hpp"
 
 namespace agentrace::otlp {
 
@@ -113,19 +114,21 @@ struct PartialSuccess {
 std::optional<PartialSuccess> parse_partial_success(Protocol protocol, std::string_view body) noexcept;
 
 // The exporter OTEL_TRACES_EXPORTER names: otlp (also when unset, the specification's default),
-// console (tracing::ConsoleExporter on stdout), jsonl (agentrace's own JSON Lines: a
+// console (tracing::ConsoleExporter on stdout, drawing with `console`: the width and colours, and
+// the key hints of the traces it will print), jsonl (agentrace's own JSON Lines: a
 // formats::TraceDirectoryExporter writing <trace id>.jsonl under $AGENTRACE_TRACE_DIR or
 // .agentrace/traces), none (nullptr). A comma list takes its first supported entry with a warning;
 // an unknown name warns and gives nullptr.
-std::unique_ptr<tracing::SpanExporter> make_exporter_from_env();
+std::unique_ptr<tracing::SpanExporter> make_exporter_from_env(const tracing::RenderOptions& console = {});
 
 // What a Runner's default tracing should also send its spans to, beside its trace files, as the
-// environment asks (for agent::DefaultTracing::also_export):
+// environment asks (for agent::DefaultTracing::also_export, which passes the agent trace's render
+// options as `console`):
 //   OTEL_TRACES_EXPORTER=otlp or console: that exporter (make_exporter_from_env);
 //   OTEL_TRACES_EXPORTER unset, with OTEL_EXPORTER_OTLP_ENDPOINT or
 //   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT set: OTLP, as in the OpenTelemetry SDKs (whose default
 //   exporter is otlp) and as most backends' guides say;
 //   otherwise (jsonl, none, nothing set): nullptr, the files alone.
-std::unique_ptr<tracing::SpanExporter> collector_exporter_from_env();
+std::unique_ptr<tracing::SpanExporter> collector_exporter_from_env(const tracing::RenderOptions& console = {});
 
 }  // namespace agentrace::otlp

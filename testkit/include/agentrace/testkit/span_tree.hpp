@@ -10,13 +10,17 @@
 #include <utility>
 #include <vector>
 
+#include "agentrace/tracing/render.hpp"
 #include "agentrace/tracing/span_data.hpp"
 
 namespace agentrace::testkit {
 
 class SpanTree {
  public:
-  explicit SpanTree(std::vector<tracing::SpanData> spans);
+  // `render` is how render() draws the tree, and with it every failure message: a trace of agent
+  // runs reads best with agentrace::schema::render_options() (the lists it views must outlive
+  // the tree; the schema's do).
+  explicit SpanTree(std::vector<tracing::SpanData> spans, tracing::RenderOptions render = {});
 
   [[nodiscard]] const std::vector<tracing::SpanData>& spans() const noexcept { return spans_; }
   [[nodiscard]] std::size_t size() const noexcept { return spans_.size(); }
@@ -36,12 +40,13 @@ class SpanTree {
   [[nodiscard]] std::vector<const tracing::SpanData*> at(std::string_view path) const;
   // The one span at `path`; throws std::logic_error naming the path and the count otherwise.
   [[nodiscard]] const tracing::SpanData& one(std::string_view path) const;
-  // The tree as text, for failure messages.
+  // The tree as text (tracing::render_tree with the options given), for failure messages.
   [[nodiscard]] std::string render() const;
 
  private:
   using Key = std::pair<tracing::TraceId, tracing::SpanId>;
   std::vector<tracing::SpanData> spans_;
+  tracing::RenderOptions render_;
   std::map<Key, std::size_t> by_id_;                        // span -> its index
   std::map<Key, std::vector<const tracing::SpanData*>> children_;  // parent -> children, by start
 };

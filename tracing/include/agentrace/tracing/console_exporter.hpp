@@ -15,6 +15,8 @@ class ConsoleExporter final : public SpanExporter {
  public:
   // `out` is not owned and must outlive the exporter (stdout by default).
   explicit ConsoleExporter(std::FILE* out = stdout, RenderOptions options = {});
+  // How the tree and the timeline are drawn.
+  [[nodiscard]] const RenderOptions& options() const noexcept { return options_; }
   ExportResult export_spans(SpanBatch batch, std::chrono::milliseconds timeout) noexcept override;
   // Prints what is buffered for traces whose root never arrived.
   bool force_flush(std::chrono::milliseconds timeout) noexcept override;

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <span>
 #include <string>
+#include <string_view>
 
 #include "agentrace/tracing/span_data.hpp"
 
@@ -16,12 +17,27 @@ struct RenderOptions {
   bool color = false;               // ANSI colours (status marks, bars)
   bool show_attributes = true;      // key attributes after the name in the tree
   std::size_t max_attribute_chars = 60;
+  // What a kind of trace says about its attributes, for the tree's one-line summary of each span.
+  // Both are empty by default: any trace shows its attributes in recording order. Whoever owns a
+  // span schema supplies its lists (an agent run's: agentrace/schema/render_hints.hpp). They are
+  // not copied: what they view must outlive every use of these options (a ConsoleExporter keeps
+  // them for its whole life), so static storage suits them best.
+  //
+  // first_keys: the attributes a reader looks for first, shown before the others in this order
+  // (those a span lacks are skipped); the rest follow in recording order.
+  std::span<const std::string_view> first_keys{};
+  // hidden_keys: attributes never shown in the summary (classification, identifiers, whole
+  // conversations: too long or too uniform for one line). A text attribute whose value equals
+  // one of theirs on the same span counts as repeated, and is not shown either. A key in both
+  // lists stays hidden.
+  std::span<const std::string_view> hidden_keys{};
 };
 
 // An indented tree per trace: name, duration, status mark (ok / error / unset), up to 4 key
-// attributes (outcome, tokens and choices first; none that only repeat the name).
-// Children sorted by start time; orphans shown under a "(missing parent <id>)" marker; spans
-// that never ended marked "(unfinished)".
+// attributes (options.first_keys first, then the rest in recording order; none of
+// options.hidden_keys, no text that is a whole word of the span's name, no text already shown or
+// hidden under another key). Children sorted by start time; orphans shown under a
+// "(missing parent <id>)" marker; spans that never ended marked "(unfinished)".
 std::string render_tree(std::span<const SpanData> spans, const RenderOptions& options = {});
 
 // One line per span on a shared time axis per trace: indented name, an ASCII bar placed at the
