@@ -1,6 +1,6 @@
 #include "recording.hpp"
 
-#include <spdlog/spdlog.h>
+#include "agentrace/tracing/log.hpp"
 
 namespace agentrace::agent::detail {
 
@@ -52,7 +52,7 @@ void Recording::write(const std::filesystem::path& dir, const Agent& root, const
     cassette.save(path);
     result.cassette = path;
   } catch (const std::exception& e) {
-    spdlog::warn("agentrace: cannot write the run's cassette: {}", e.what());
+    tracing::logger()->warn("agentrace: cannot write the run's cassette: {}", e.what());
   }
 }
 

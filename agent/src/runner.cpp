@@ -10,7 +10,7 @@
 // Spans are written only through the span schema (agentrace/schema/writers.hpp).
 #include "agentrace/agent/runner.hpp"
 
-#include <spdlog/spdlog.h>
+#include "agentrace/tracing/log.hpp"
 
 #include "agentrace/schema/writers.hpp"
 #include "agentrace/tools/builtin.hpp"
@@ -357,7 +357,7 @@ RunResult Runner::run(const Agent& agent, std::string task, RunConfig config) {
   if (impl_->tracing.writes_trace_files() && !result->trace_id.empty()) {
     impl_->tracing.flush_trace_files(std::chrono::seconds(5));
     if (impl_->options.log_trace_location) {
-      spdlog::info("agentrace: trace {} written to {}", result->trace_id,
+      tracing::logger()->info("agentrace: trace {} written to {}", result->trace_id,
                    (impl_->options.default_tracing.trace_dir / (result->trace_id + ".jsonl")).string());
     }
   }

@@ -5,8 +5,6 @@
 #include <memory>
 
 #include <CLI/CLI.hpp>
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
 
 #include "command.hpp"
 #include "demo_command.hpp"
@@ -20,24 +18,8 @@
 #define AGENTRACE_VERSION "0.0.0"
 #endif
 
-namespace {
-
-// The libraries log through spdlog's default logger (OTLP export failures, bad OTEL_* variables),
-// which writes to stdout: the CLI's output would mix with them. Replace it with one of the same
-// name, level and pattern (spdlog's defaults, which the libraries keep) that writes to stderr.
-void log_to_stderr() {
-  auto previous = spdlog::default_logger();
-  auto logger = std::make_shared<spdlog::logger>(previous->name(), std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
-  logger->set_level(previous->level());
-  logger->flush_on(previous->flush_level());
-  spdlog::set_default_logger(std::move(logger));
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
   using namespace agentrace::cli;
-  log_to_stderr();
   CLI::App app{"agentrace: run the demo agents, and inspect, convert and replay traces of LLM agents", "agentrace"};
   app.set_version_flag("--version", AGENTRACE_VERSION);
   app.require_subcommand(1);

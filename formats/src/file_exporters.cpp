@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <system_error>
 
-#include <spdlog/spdlog.h>
+#include "agentrace/tracing/log.hpp"
 
 #include "agentrace/formats/chrome_trace.hpp"
 #include "agentrace/formats/jaeger.hpp"
@@ -26,7 +26,7 @@ void log_warning(bool& warned, const std::string& problem) noexcept {
   if (warned) return;
   warned = true;
   try {
-    spdlog::warn("agentrace: {} (further failures of this exporter are not logged)", problem);
+    tracing::logger()->warn("agentrace: {} (further failures of this exporter are not logged)", problem);
   } catch (...) {  // logging must not take the exporter down
   }
 }

@@ -1,6 +1,6 @@
 #include "agentrace/otlp/otlp_exporter.hpp"
 
-#include <spdlog/spdlog.h>
+#include "agentrace/tracing/log.hpp"
 #include <zlib.h>
 
 #include <algorithm>
@@ -233,9 +233,9 @@ struct OtlpHttpExporter::State {
       if (logged.size() < 256) first = logged.insert(std::move(key)).second;
     }
     if (first) {
-      spdlog::warn("{}", message);
+      tracing::logger()->warn("{}", message);
     } else {
-      spdlog::debug("{}", message);
+      tracing::logger()->debug("{}", message);
     }
   }
 
@@ -265,7 +265,7 @@ OtlpHttpExporter::OtlpHttpExporter(OtlpExporterOptions options) {
   if (!state_->options.headers.empty()) {
     std::string names;
     for (const auto& [name, value] : state_->options.headers) names += (names.empty() ? "" : ", ") + name;
-    spdlog::debug("OTLP exporter to {}: custom headers {}", state_->url.origin(), names);
+    tracing::logger()->debug("OTLP exporter to {}: custom headers {}", state_->url.origin(), names);
   }
 }
 

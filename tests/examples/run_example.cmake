@@ -1,5 +1,5 @@
 # Runs one example in the current directory and checks that it exits 0 and that its stdout
-# matches every expected regular expression. A script rather than PASS_REGULAR_EXPRESSION alone:
+# matches every expected regular expression (one starting "stderr:" is matched against stderr). A script rather than PASS_REGULAR_EXPRESSION alone:
 # with that property CTest ignores the exit code.
 #   cmake -DEXAMPLE=<exe> -DEXPECT=<regex1@@regex2> -P run_example.cmake
 # "@@" separates the expressions because a ';' does not survive add_test's argument handling, and
@@ -15,7 +15,12 @@ endif()
 string(REPLACE "\\n" "\n" _expected "${EXPECT}")
 string(REPLACE "@@" ";" _expected "${_expected}")
 foreach(_regex IN LISTS _expected)
-  if(NOT _out MATCHES "${_regex}")
+  if(_regex MATCHES "^stderr:(.*)$")  # "stderr:<regex>": the library's own messages go there
+    set(_regex "${CMAKE_MATCH_1}")
+    if(NOT _err MATCHES "${_regex}")
+      message(FATAL_ERROR "stderr should match '${_regex}'\n${_report}")
+    endif()
+  elseif(NOT _out MATCHES "${_regex}")
     message(FATAL_ERROR "stdout should match '${_regex}'\n${_report}")
   endif()
 endforeach()

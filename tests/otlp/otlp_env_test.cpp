@@ -1,9 +1,6 @@
 // OtlpExporterOptions::from_env and make_exporter_from_env: every variable valid, invalid and
-// empty; warnings are captured from spdlog's default logger.
+// empty; warnings are captured from the library's logger.
 #include <catch2/catch.hpp>
-
-#include <spdlog/sinks/ostream_sink.h>
-#include <spdlog/spdlog.h>
 
 #include <array>
 #include <sstream>
@@ -15,29 +12,11 @@
 #include "support/test_support.hpp"
 
 namespace otlp = agentrace::otlp;
+using agentrace::testing::LogCapture;
 using agentrace::testing::ScopedEnv;
 using namespace std::chrono_literals;
 
 namespace {
-
-// Routes spdlog's default logger into a string for the object's lifetime.
-class LogCapture {
- public:
-  LogCapture() : previous_(spdlog::default_logger()) {
-    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(out_);
-    auto logger = std::make_shared<spdlog::logger>("capture", sink);
-    logger->set_level(spdlog::level::debug);
-    spdlog::set_default_logger(logger);
-  }
-  ~LogCapture() { spdlog::set_default_logger(previous_); }
-  LogCapture(const LogCapture&) = delete;
-  LogCapture& operator=(const LogCapture&) = delete;
-  [[nodiscard]] std::string text() const { return out_.str(); }
-
- private:
-  std::ostringstream out_;
-  std::shared_ptr<spdlog::logger> previous_;
-};
 
 // Every variable unset, so a case sets only what it tests.
 struct CleanEnv {

@@ -1,6 +1,7 @@
 #include "support/test_support.hpp"
 
 #include <catch2/catch.hpp>
+#include <spdlog/sinks/base_sink.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -85,5 +86,34 @@ TempDir::~TempDir() {
   std::error_code ec;
   std::filesystem::remove_all(path_, ec);
 }
+
+class LogCapture::Sink final : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  std::string text() {
+    std::lock_guard lock(mutex_);
+    return text_;
+  }
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& message) override {
+    spdlog::memory_buf_t formatted;
+    formatter_->format(message, formatted);
+    text_.append(formatted.data(), formatted.size());
+  }
+  void flush_() override {}
+
+ private:
+  std::string text_;  // under base_sink's mutex_
+};
+
+LogCapture::LogCapture() : sink_(std::make_shared<Sink>()) {
+  auto logger = std::make_shared<spdlog::logger>("agentrace", sink_);
+  logger->set_level(spdlog::level::debug);
+  tracing::set_logger(std::move(logger));
+}
+
+LogCapture::~LogCapture() { tracing::set_logger(nullptr); }
+
+std::string LogCapture::text() const { return sink_->text(); }
 
 }  // namespace agentrace::testing

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "agentrace/tracing/in_memory_exporter.hpp"
+#include "agentrace/tracing/log.hpp"
 #include "agentrace/tracing/tracer.hpp"
 
 namespace agentrace::testing {
@@ -59,6 +60,22 @@ class TempDir {
 
  private:
   std::filesystem::path path_;
+};
+
+// Routes the library's logger (agentrace::tracing::logger) into a string, at debug level, for the
+// object's lifetime; the default logger is back afterwards.
+class LogCapture {
+ public:
+  LogCapture();
+  ~LogCapture();
+  LogCapture(const LogCapture&) = delete;
+  LogCapture& operator=(const LogCapture&) = delete;
+  [[nodiscard]] std::string text() const;
+
+  class Sink;
+
+ private:
+  std::shared_ptr<Sink> sink_;  // shared with the logger, which a worker thread may still hold
 };
 
 }  // namespace agentrace::testing

@@ -1,6 +1,6 @@
 #include "env.hpp"
 
-#include <spdlog/spdlog.h>
+#include "agentrace/tracing/log.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -48,7 +48,7 @@ void warn_once(const std::string& message) {
     std::lock_guard lock(mutex);
     if (!seen.insert(message).second) return;
   }
-  spdlog::warn("agentrace: {}", message);
+  tracing::logger()->warn("agentrace: {}", message);
 }
 
 namespace detail {

@@ -1,6 +1,6 @@
 #include "agentrace/tracing/processor.hpp"
 
-#include <spdlog/spdlog.h>
+#include "agentrace/tracing/log.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -443,11 +443,11 @@ bool BatchSpanProcessor::shutdown(std::chrono::milliseconds timeout) noexcept {
   }
   const std::uint64_t dropped = s.dropped.load(std::memory_order_relaxed);
   if (dropped > 0) {
-    spdlog::warn("agentrace: the batch span processor dropped {} span(s) because its queue ({}) was full",
+    tracing::logger()->warn("agentrace: the batch span processor dropped {} span(s) because its queue ({}) was full",
                  dropped, s.capacity);
   }
   if (!completed) {
-    spdlog::warn("agentrace: span processor shutdown did not complete within {} ms", timeout.count());
+    tracing::logger()->warn("agentrace: span processor shutdown did not complete within {} ms", timeout.count());
   }
   return completed;
 }
