@@ -51,6 +51,7 @@ int main() {
       llm::ScriptedLlmClient::text("250 USD is {{last_tool_result}} EUR.")});
   ag::RunnerOptions options;
   options.default_tracing.trace_dir = dir;
+  options.cassettes.enabled = true;  // asked for: written whatever the content capture
   options.log_trace_location = false;
   ag::RunResult original;
   {

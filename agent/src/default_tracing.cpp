@@ -24,10 +24,14 @@ RunnerTracing::RunnerTracing(const RunnerOptions& options) {
                                                                               : tr::make_multi_processor(std::move(processors)));
     tracer_ = default_provider_->tracer("agentrace.agent", AGENTRACE_VERSION);
   }
-  if (options.cassettes.enabled) {
-    if (!options.cassettes.dir.empty()) {
-      cassette_dir_ = options.cassettes.dir;
-    } else if (default_provider_ && options.content.mode != ContentCapture::off) {
+  // See CassetteOptions: asked for, or following the content policy.
+  const auto& cassettes = options.cassettes;
+  const bool asked = cassettes.enabled.value_or(false) || (!cassettes.enabled && !cassettes.dir.empty());
+  const bool by_policy = !cassettes.enabled && options.content.mode == ContentCapture::full;
+  if (asked || by_policy) {
+    if (!cassettes.dir.empty()) {
+      cassette_dir_ = cassettes.dir;
+    } else if (default_provider_) {
       cassette_dir_ = options.default_tracing.trace_dir;
     }
   }

@@ -43,7 +43,7 @@ DefaultTracing DefaultTracing::from_env() {
 
 CassetteOptions CassetteOptions::from_env() {
   CassetteOptions c;
-  if (auto on = env_switch("AGENTRACE_CASSETTES", "cassettes stay on")) c.enabled = *on;
+  if (auto on = env_switch("AGENTRACE_CASSETTES", "cassettes follow the content policy")) c.enabled = *on;
   if (auto dir = tracing::env_string("AGENTRACE_CASSETTE_DIR")) c.dir = *dir;
   return c;
 }

@@ -142,12 +142,16 @@ struct DefaultTracing {
 };
 
 // Cassettes (cassette.hpp): every top-level run's model requests and replies, written at its end
-// as `<dir>/<trace id>.cassette.json` so that `agentrace replay` can reproduce the run.
+// as `<dir>/<trace id>.cassette.json` so that `agentrace replay` can reproduce the run. A cassette
+// holds every message in full, so it follows the content policy unless asked for:
+// - unset (the default): written beside the default tracing's trace files, and only when that
+//   tracing is in use and content capture is `full`;
+// - true, or a `dir` given: asked for, so written in full whatever the capture (to `dir`, else
+//   beside the default tracing's files; with neither there is nowhere to write, and none is);
+// - false: never.
 struct CassetteOptions {
-  bool enabled = true;              // AGENTRACE_CASSETTES=off disables
-  // Where to write. Empty: beside the default tracing's trace files, and only when that tracing
-  // is in use and content capture is not off (a cassette holds every message in full).
-  std::filesystem::path dir;        // AGENTRACE_CASSETTE_DIR
+  std::optional<bool> enabled;  // AGENTRACE_CASSETTES=true / false
+  std::filesystem::path dir;    // AGENTRACE_CASSETTE_DIR
   static CassetteOptions from_env();
 };
 
