@@ -5,6 +5,9 @@
 #include <fstream>
 #include <iterator>
 #include <stdexcept>
+#include <string_view>
+#include <system_error>
+#include <vector>
 
 #include "agentrace/llm/scripted.hpp"
 #include "agentrace/tools/builtin.hpp"
@@ -12,6 +15,9 @@
 
 #ifndef AGENTRACE_SOURCE_EXAMPLES_DIR
 #define AGENTRACE_SOURCE_EXAMPLES_DIR ""
+#endif
+#ifndef AGENTRACE_BIN_TO_EXAMPLES_DIR
+#define AGENTRACE_BIN_TO_EXAMPLES_DIR ""
 #endif
 #ifndef AGENTRACE_INSTALLED_EXAMPLES_DIR
 #define AGENTRACE_INSTALLED_EXAMPLES_DIR ""
@@ -90,8 +96,17 @@ DemoFiles DemoFiles::locate(const fs::path& given) {
     if (!has_demo_files(env)) throw std::runtime_error(std::string("AGENTRACE_DEMO_DIR=") + env + " does not hold data/ and demo_script.json");
     return {env};
   }
-  for (const fs::path& candidate : {fs::path(AGENTRACE_INSTALLED_EXAMPLES_DIR), fs::path(AGENTRACE_SOURCE_EXAMPLES_DIR)}) {
-    if (has_demo_files(candidate)) return {candidate};
+  // Installed beside this executable (<prefix>/bin/agentrace -> <prefix>/share/agentrace/examples),
+  // whatever prefix it was installed or moved to; then the configured prefix; then the checkout.
+  std::vector<fs::path> candidates;
+  std::error_code ec;
+  if (const fs::path self = fs::read_symlink("/proc/self/exe", ec); !ec && std::string_view(AGENTRACE_BIN_TO_EXAMPLES_DIR) != "") {
+    candidates.push_back((self.parent_path() / AGENTRACE_BIN_TO_EXAMPLES_DIR).lexically_normal());
+  }
+  candidates.emplace_back(AGENTRACE_INSTALLED_EXAMPLES_DIR);
+  candidates.emplace_back(AGENTRACE_SOURCE_EXAMPLES_DIR);
+  for (const fs::path& candidate : candidates) {
+    if (!candidate.empty() && has_demo_files(candidate)) return {candidate};
   }
   throw std::runtime_error("cannot find the demo's files (data/ and demo_script.json); pass --data-dir DIR");
 }

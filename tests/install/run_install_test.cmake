@@ -34,6 +34,21 @@ endif()
 
 _step("install" ${CMAKE_COMMAND} --install ${AGENTRACE_BINARY_DIR} --prefix ${_prefix} ${_config_args})
 
+# The installed `agentrace demo` reads the data installed beside it (<prefix>/share/agentrace),
+# not the checkout's, although this prefix is not the one the build was configured for.
+if(EXISTS ${_prefix}/bin/agentrace)
+  set(ENV{AGENTRACE_DEMO_DIR} "")
+  _step("installed demo" ${_prefix}/bin/agentrace demo --trace-dir ${WORK_DIR}/demo-traces)
+  string(FIND "${_step_output}" "${_prefix}/share/agentrace/examples/demo_script.json" _at)
+  if(_at EQUAL -1)
+    message(FATAL_ERROR "install test: the installed demo did not read ${_prefix}/share/agentrace/examples:\n${_step_output}")
+  endif()
+  string(FIND "${_step_output}" "Final answer (completed" _at)
+  if(_at EQUAL -1)
+    message(FATAL_ERROR "install test: the installed demo did not complete:\n${_step_output}")
+  endif()
+endif()
+
 # Where GNUInstallDirs puts the library depends on the prefix (lib, lib64, lib/<multiarch>).
 function(_expect_installed pattern)
   file(GLOB_RECURSE _found LIST_DIRECTORIES false RELATIVE ${_prefix} ${_prefix}/*)
