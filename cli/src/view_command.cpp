@@ -30,7 +30,10 @@ int run_view(const ViewOptions& options, std::FILE* out, std::FILE* err) {
   inspect_options.color = use_color(out, options.color, options.no_color);
   inspect_options.width = options.width != 0 ? options.width : terminal_width(out);
   tracing::RenderOptions render = schema::render_options();  // what an agent trace has to say first
+  inspect_options.only_new_messages = options.only_new;
   render.width = inspect_options.width;
+  // Tree lines fit the terminal, or the width asked for; into a pipe they stay whole.
+  render.fit_tree_to_width = options.width != 0 || is_terminal(out);
   render.color = inspect_options.color;
 
   std::string text;
@@ -95,6 +98,8 @@ void add_view_command(CLI::App& app, CommandRunner& selected) {
   view->add_option("file", options->file, "The trace: a .jsonl file of agentrace, or an OTLP/JSON file")->required();
   auto* step = view->add_option("--step", options->step, "Show iteration N in full (N >= 1)")
                    ->check(integer_between(1, INT_MAX, "a step number", false));
+  auto* only_new = view->add_flag("--new", options->only_new,
+                                  "With --step: only the messages the model had not seen in its previous call");
   auto* agent = view->add_option("--agent", options->agent, "With --step or --messages: the agent (default: the top-level one)");
   auto* messages = view->add_flag("--messages", options->messages, "Every model call's messages and reply");
   auto* tree = view->add_flag("--tree", options->tree, "The span tree");
@@ -108,10 +113,11 @@ void add_view_command(CLI::App& app, CommandRunner& selected) {
   json->excludes(tree)->excludes(timeline)->excludes(messages)->excludes(step);
   step->excludes(tree)->excludes(timeline);
   messages->excludes(tree)->excludes(timeline);
-  view->callback([options, &selected, agent, step, messages] {
+  view->callback([options, &selected, agent, step, messages, only_new] {
     if (agent->count() > 0 && step->count() == 0 && messages->count() == 0) {
       throw CLI::ValidationError("--agent", "needs --step N or --messages");
     }
+    if (only_new->count() > 0 && step->count() == 0) throw CLI::ValidationError("--new", "needs --step N");
     selected = [options] { return run_view(*options, stdout, stderr); };
   });
 }

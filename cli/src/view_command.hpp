@@ -24,6 +24,7 @@ struct ViewOptions {
   bool messages = false;
   bool json = false;
   int step = 0;       // 0: not asked
+  bool only_new = false;  // with --step: only the messages the model had not seen
   std::string agent;  // with --step / --messages
   std::size_t width = 0;  // 0: the terminal's width, or 100 when not a terminal
   bool color = false;     // neither color nor no_color: colour when `out` is a terminal

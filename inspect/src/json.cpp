@@ -1,6 +1,8 @@
 // The inspection model as JSON: `agentrace view --json`, and what the browser UI will serve.
 #include "agentrace/inspect/json.hpp"
 
+#include "agentrace/base/json_depth.hpp"
+
 namespace agentrace::inspect {
 namespace {
 
@@ -8,6 +10,16 @@ namespace tr = tracing;
 using tr::SpanData;
 
 nlohmann::json tokens_json(const Tokens& t) { return {{"input", t.input}, {"output", t.output}}; }
+
+// Content recorded as JSON text (messages, tool definitions) as the JSON it is; null when not
+// recorded; the text itself when it does not parse (the content policy cut it).
+nlohmann::json recorded_json(const std::string& text) {
+  if (text.empty()) return nullptr;
+  if (base::json_text_depth(text) > base::max_json_depth) return text;  // parsing would recurse that deep
+  nlohmann::json parsed = nlohmann::json::parse(text, nullptr, false);
+  if (parsed.is_discarded()) return text;
+  return parsed;
+}
 
 nlohmann::json span_json(const SpanData* s) {
   if (s == nullptr) return nullptr;
@@ -67,8 +79,9 @@ nlohmann::json to_json(const TraceView& view) {
       for (const auto& c : it.chats) {
         chats.push_back({{"model", c.model},
                          {"provider", c.provider},
-                         {"input_messages", c.input_messages},
-                         {"output_messages", c.output_messages},
+                         {"tool_definitions", recorded_json(c.tool_definitions)},
+                         {"input_messages", recorded_json(c.input_messages)},
+                         {"output_messages", recorded_json(c.output_messages)},
                          {"output_text", c.output_text},
                          {"finish_reasons", c.finish_reasons},
                          {"tokens", tokens_json(c.tokens)},

@@ -1,9 +1,13 @@
 // The inspection model as text: the summary, one iteration in full, the messages.
 #include "agentrace/inspect/text.hpp"
 
+#include "agentrace/base/json_depth.hpp"
+
 #include <ctime>
 
 #include <nlohmann/json.hpp>
+
+#include <algorithm>
 
 #include "agentrace/base/utf8.hpp"
 #include "agentrace/tracing/render.hpp"
@@ -119,7 +123,10 @@ std::string action_line(const IterationView& it) {
       const auto& t = it.tools[i];
       if (i != 0) out += ", ";
       out += t.name + "(" + one_line(t.arguments, 60) + ")";
-      if (t.is_error) out += " [error" + (t.error_kind.empty() ? std::string() : ": " + t.error_kind) + "]";
+      if (t.is_error) {
+        out += " [error" + (t.error_kind.empty() ? std::string() : ": " + t.error_kind) +
+               (t.result.empty() ? std::string() : ": " + one_line(t.result, 60)) + "]";
+      }
     }
     return out;
   }
@@ -146,6 +153,13 @@ void summary_run(const TraceView& view, std::size_t index, int indent, const Sty
     const bool failed = !it.error.empty() || (it.span != nullptr && is_error(*it.span));
     line += "  " + (failed ? st.red(action_line(it)) : action_line(it));
     out += line + '\n';
+    // What the model said beside its tool calls (its reasoning, "Converting the amount..."): the
+    // final answer is shown as the action already.
+    if (it.action != "final_answer" && !it.chats.empty() && !it.chats.back().output_text.empty()) {
+      const std::size_t lead = pad.size() + 4 + std::string_view("thought: ").size();
+      const std::size_t room = options.width > lead + 20 ? options.width - lead : 20;
+      out += pad + "    " + st.dim("thought: " + one_line(it.chats.back().output_text, room)) + '\n';
+    }
     for (const auto& t : it.tools) {
       for (std::size_t child : t.agent_runs) summary_run(view, child, indent + 2, st, options, out);
     }
@@ -164,17 +178,60 @@ std::string member(const nlohmann::json& j, const char* key) {
   return it->is_string() ? it->get<std::string>() : it->dump();
 }
 
+// Recorded JSON text, parsed; discarded when it does not parse or nests deeper than any real
+// message does (a trace file is outside input: parsing recurses once per level).
+nlohmann::json parse_recorded(const std::string& recorded) {
+  if (base::json_text_depth(recorded) > base::max_json_depth) return nlohmann::json(nlohmann::json::value_t::discarded);
+  return nlohmann::json::parse(recorded, nullptr, false);
+}
+
+// gen_ai.tool.definitions as one line per tool: `name(a: integer, b?: string)  description`
+// (a `?` marks a parameter that is not required). Text that does not parse (cut by the content
+// policy) is shown as recorded.
+std::string tool_definitions_text(const std::string& recorded, const InspectRenderOptions& options, std::string_view pad) {
+  const nlohmann::json tools = parse_recorded(recorded);
+  if (tools.is_discarded() || !tools.is_array()) return indent_block(cap(recorded, options.max_value_chars), pad);
+  std::string out;
+  for (const auto& tool : tools) {
+    std::string line = std::string(pad) + member(tool, "name") + "(";
+    const nlohmann::json* parameters = tool.is_object() && tool.contains("parameters") ? &tool["parameters"] : nullptr;
+    if (parameters != nullptr && parameters->is_object() && parameters->contains("properties") &&
+        (*parameters)["properties"].is_object()) {
+      const auto& required = parameters->contains("required") ? (*parameters)["required"] : nlohmann::json::array();
+      bool first = true;
+      for (const auto& [name, schema] : (*parameters)["properties"].items()) {
+        const bool is_required = required.is_array() && std::find(required.begin(), required.end(), name) != required.end();
+        line += (first ? "" : ", ") + name + (is_required ? "" : "?");
+        if (const std::string type = member(schema, "type"); !type.empty()) line += ": " + type;
+        first = false;
+      }
+    }
+    line += ")";
+    if (const std::string description = member(tool, "description"); !description.empty()) line += "  " + description;
+    out += cap(line, options.max_value_chars) + '\n';
+  }
+  return out;
+}
+
 // Messages recorded as GenAI JSON ({role, parts: [...]}) as readable lines; anything that does
 // not parse (content truncated by the policy) is shown as recorded.
-std::string messages_text(const std::string& recorded, const InspectRenderOptions& options, std::string_view pad) {
+// The first `skip` messages are left out (their numbers kept), with a line that says so.
+std::string messages_text(const std::string& recorded, const InspectRenderOptions& options, std::string_view pad,
+                          std::size_t skip = 0) {
   if (recorded.empty()) return std::string(pad) + "(not recorded: content capture was off)\n";
-  nlohmann::json messages = nlohmann::json::parse(recorded, nullptr, false);
+  nlohmann::json messages = parse_recorded(recorded);
   if (messages.is_discarded() || !messages.is_array()) {
     return indent_block(cap(recorded, options.max_value_chars), pad);
   }
   std::string out;
   std::size_t i = 0;
+  skip = std::min(skip, messages.size());
+  if (skip > 0) out += std::string(pad) + "(" + counted(skip, "earlier message") + " not shown)\n";
   for (const auto& m : messages) {
+    if (i < skip) {
+      ++i;
+      continue;
+    }
     if (!m.is_object()) {
       out += std::string(pad) + "[" + std::to_string(i++) + "] " + cap(m.dump(), options.max_value_chars) + "\n";
       continue;
@@ -211,6 +268,26 @@ std::string messages_text(const std::string& recorded, const InspectRenderOption
   return out;
 }
 
+// How many of `chat`'s input messages the model had already seen: the previous model call's
+// input and its reply, in this iteration or the run's previous one (0 when there is none, or
+// its messages were not recorded as JSON).
+std::size_t seen_before(const AgentRunView& run, const IterationView& it, const ChatView& chat) {
+  const ChatView* previous = nullptr;
+  for (const auto& c : it.chats) {
+    if (&c == &chat) break;
+    previous = &c;
+  }
+  if (previous == nullptr) {
+    for (const auto& other : run.iterations) {
+      if (other.number == it.number - 1 && !other.chats.empty()) previous = &other.chats.back();
+    }
+  }
+  if (previous == nullptr) return 0;
+  const nlohmann::json messages = parse_recorded(previous->input_messages);
+  if (messages.is_discarded() || !messages.is_array()) return 0;
+  return messages.size() + 1;  // and the reply, which the loop appended
+}
+
 void iteration_full(const TraceView& view, const AgentRunView& run, const IterationView& it, const Style& st,
                     const InspectRenderOptions& options, std::string& out) {
   out += st.bold(run.agent + " · step " + std::to_string(it.number) + " of " + std::to_string(run.iterations.size())) +
@@ -235,8 +312,12 @@ void iteration_full(const TraceView& view, const AgentRunView& run, const Iterat
     out += '\n';
     for (const auto& f : chat.failed_attempts) out += "  " + st.yellow("failed " + f) + '\n';
     if (chat.is_error) out += "  " + st.red("error: " + chat.error) + '\n';
+    if (!chat.tool_definitions.empty()) {
+      out += "  Tools offered:\n";
+      out += tool_definitions_text(chat.tool_definitions, options, "    ");
+    }
     out += "  Messages given to the model:\n";
-    out += messages_text(chat.input_messages, options, "    ");
+    out += messages_text(chat.input_messages, options, "    ", options.only_new_messages ? seen_before(run, it, chat) : 0);
     out += "  Reply:\n";
     if (!chat.output_messages.empty()) {
       out += messages_text(chat.output_messages, options, "    ");

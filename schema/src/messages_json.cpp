@@ -78,6 +78,15 @@ std::string messages_json(const std::vector<llm::Message>& messages) {
 
 namespace agentrace::schema {
 
+const std::string& MessagesJson::tools(const std::vector<llm::ToolSchema>& tools) {
+  // The same agent offers the same tools at every step: written once, compared after.
+  if (tools_json_.empty() || tools != tools_) {
+    tools_ = tools;
+    tools_json_ = detail::tool_definitions_json(tools);
+  }
+  return tools_json_;
+}
+
 const std::string& MessagesJson::update(const std::vector<llm::Message>& messages) {
   if (messages.size() < count_ || json_.empty()) {
     json_ = detail::messages_json(messages);
@@ -102,6 +111,22 @@ std::string message_json(const llm::Message& message) {
   out.reserve(message.content.size() + 64);
   out += '[';
   append_message(out, message);
+  out += ']';
+  return out;
+}
+
+std::string tool_definitions_json(const std::vector<llm::ToolSchema>& tools) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < tools.size(); ++i) {
+    if (i > 0) out += ',';
+    out += R"({"type":"function","name":)";
+    append_json_string(out, tools[i].name);
+    out += R"(,"description":)";
+    append_json_string(out, tools[i].description);
+    out += R"(,"parameters":)";
+    append_json(out, tools[i].parameters);
+    out += '}';
+  }
   out += ']';
   return out;
 }

@@ -13,5 +13,7 @@ namespace agentrace::schema::detail {
 
 std::string messages_json(const std::vector<llm::Message>& messages);
 std::string message_json(const llm::Message& message);
+// gen_ai.tool.definitions: [{"type": "function", "name": .., "description": .., "parameters": {..}}].
+std::string tool_definitions_json(const std::vector<llm::ToolSchema>& tools);
 
 }  // namespace agentrace::schema::detail

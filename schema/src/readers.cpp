@@ -110,6 +110,7 @@ ChatRecord read_chat(const SpanData& s) {
   if (c.model.empty()) c.model = after_operation(s.name, operation::chat);
   c.provider = str(s, attr::provider_name);
   c.input_messages = str(s, attr::input_messages);
+  c.tool_definitions = str(s, attr::tool_definitions);
   c.output_messages = str(s, attr::output_messages);
   c.output_text = str(s, attr::output_value);
   c.finish_reasons = strings(s, attr::response_finish_reasons);

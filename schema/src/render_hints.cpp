@@ -18,9 +18,10 @@ std::span<const std::string_view> summary_keys() {
 }
 
 std::span<const std::string_view> hidden_keys() {
-  static const std::array<std::string_view, 16> keys = {
+  static const std::array<std::string_view, 17> keys = {
       attr::span_kind,         attr::operation_name,   attr::input_mime_type,     attr::output_mime_type,
-      attr::input_messages,    attr::output_messages,  attr::system_instructions, attr::tool_description,
+      attr::input_messages,    attr::output_messages,  attr::tool_definitions,    attr::system_instructions,
+      attr::tool_description,
       attr::agent_description, attr::agent_id,         attr::conversation_id,     attr::tool_type,
       attr::provider_name,     attr::llm_token_prompt, attr::llm_token_completion, attr::step_number};
   return keys;

@@ -119,6 +119,13 @@ tr::Span start_chat_span(const tr::Tracer& tracer, const tr::Span& step_span, co
                                                      : (whole = detail::messages_json(request.messages));
     content.record(span, {attr::input_messages, attr::input_value}, messages);
     span.set_attribute(attr::input_mime_type, "application/json");
+    // The tools offered, so that "why did the model send an integer?" is answered by the trace.
+    if (!request.tools.empty()) {
+      std::string one_off;
+      const std::string& tools = history != nullptr ? history->tools(request.tools)
+                                                    : (one_off = detail::tool_definitions_json(request.tools));
+      content.record(span, {attr::tool_definitions}, tools);
+    }
   }
   return span;
 }

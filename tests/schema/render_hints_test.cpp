@@ -114,7 +114,7 @@ TEST_CASE("render hints: the lists are the schema's names, each once, none both 
   const auto first = schema::summary_keys();
   const auto hidden = schema::hidden_keys();
   REQUIRE(first.size() == 15);
-  REQUIRE(hidden.size() == 16);
+  REQUIRE(hidden.size() == 17);
   CHECK(first.front() == attr::run_status.view());
   CHECK(std::find(hidden.begin(), hidden.end(), attr::input_messages.view()) != hidden.end());
   std::set<std::string_view> seen;

@@ -533,3 +533,48 @@ TEST_CASE("random forests with loops, duplicates and orphans render every span e
     CHECK(lines_of(timeline).size() == lines_of(tree).size());
   }
 }
+
+TEST_CASE("render_tree fits its lines to the width when asked, cutting attributes only", "[tracing][render]") {
+  SpanData root = make_span(1, 1, 0, "invoke_agent a-rather-long-agent-name", 0, 100);
+  root.attributes = {{"app.first", std::string(80, 'x')}, {"app.second", std::string(80, 'y')}};
+  SpanData child = make_span(1, 2, 1, "execute_tool search", 10, 20);
+  child.attributes = {{"app.query", std::string(200, 'q')}};
+  SpanData bare = make_span(1, 3, 1, "a span whose name alone is wider than the width asked for, which is never cut", 30, 40);
+  bare.attributes = {{"app.k", "v"}};
+  const std::vector<SpanData> spans{root, child, bare};
+
+  RenderOptions whole;
+  whole.width = 80;
+  whole.max_attribute_chars = 100;
+  const std::string unfitted = render_tree(spans, whole);
+  CHECK(unfitted.find(std::string(80, 'x')) != std::string::npos);  // off: lines as long as they are
+
+  RenderOptions fit = whole;
+  fit.fit_tree_to_width = true;
+  for (const bool color : {false, true}) {
+    fit.color = color;
+    const std::string text = render_tree(spans, fit);
+    INFO(text);
+    std::istringstream lines(text);
+    std::string line;
+    while (std::getline(lines, line)) {
+      std::string visible;  // without colour sequences
+      for (std::size_t i = 0; i < line.size(); ++i) {
+        if (line[i] == '\x1b') {
+          i = line.find('m', i);
+          continue;
+        }
+        visible += line[i];
+      }
+      if (visible.find("never cut") != std::string::npos) {
+        CHECK(visible.find("app.k") == std::string::npos);  // no room left: the attributes go
+        continue;
+      }
+      CHECK(visible.size() <= 80);
+    }
+    CHECK_THAT(text, Catch::Contains("invoke_agent a-rather-long-agent-name"));
+    CHECK_THAT(text, Catch::Contains(" app.first=xxx"));  // too long alone: cut, not dropped
+    CHECK_THAT(text, Catch::Contains("... (+1 more)"));   // the second did not fit: counted
+    CHECK(text.find("app.second") == std::string::npos);
+  }
+}

@@ -19,6 +19,7 @@ constexpr std::string_view ansi_yellow = "\x1b[33m";
 constexpr std::string_view ansi_reset = "\x1b[0m";
 
 constexpr std::size_t max_shown_attributes = 4;
+constexpr std::size_t min_attribute_room = 10;  // " key=v..." at the least, else no attribute at all
 
 // Wider than any terminal; keeps the column arithmetic far from overflow.
 constexpr std::size_t max_width = 4096;
@@ -44,6 +45,21 @@ std::string_view prefix_code_points(std::string_view text, std::size_t count) {
     ++seen;
   }
   return text;
+}
+
+// display_width without the ANSI colour sequences (ESC [ ... m), which take no column.
+std::size_t visible_width(std::string_view text) {
+  std::size_t width = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\x1b' && i + 1 < text.size() && text[i + 1] == '[') {
+      const std::size_t end = text.find('m', i);
+      if (end == std::string_view::npos) break;
+      i = end;
+      continue;
+    }
+    if (!is_continuation_byte(text[i])) ++width;
+  }
+  return width;
 }
 
 std::string truncate_display(std::string_view text, std::size_t max_chars) {
@@ -291,7 +307,8 @@ bool redundant(const SpanData& span, const Attribute& a, const RenderOptions& op
   return false;
 }
 
-std::string key_attributes(const SpanData& span, const RenderOptions& options) {
+// `room`: the columns the attributes may take (npos: as many as they need).
+std::string key_attributes(const SpanData& span, const RenderOptions& options, std::size_t room = std::string::npos) {
   if (!options.show_attributes || span.attributes.empty()) return {};
   std::vector<const Attribute*> chosen;
   const auto is_chosen = [&](const Attribute& a) { return std::find(chosen.begin(), chosen.end(), &a) != chosen.end(); };
@@ -321,13 +338,27 @@ std::string key_attributes(const SpanData& span, const RenderOptions& options) {
     }
   }
   if (chosen.empty()) return {};
+  // Whole attributes while they fit in `room` columns (with room for the "(+N more)" that counts
+  // the rest); a first one too long for it is cut rather than dropped.
   std::string out = " ";
-  const std::size_t shown = std::min(chosen.size(), max_shown_attributes);
-  for (std::size_t i = 0; i < shown; ++i) {
-    out += ' ';
-    out += attribute_text(*chosen[i], options);
+  std::size_t shown = 0;
+  const std::size_t limit = std::min(chosen.size(), max_shown_attributes);
+  auto more = [&](std::size_t rest) { return rest == 0 ? std::string() : " (+" + std::to_string(rest) + " more)"; };
+  for (; shown < limit; ++shown) {
+    const std::string piece = " " + attribute_text(*chosen[shown], options);
+    const std::size_t after = display_width(out) + display_width(piece) + more(chosen.size() - shown - 1).size();
+    if (after > room) {
+      if (shown == 0) {
+        const std::size_t fixed = display_width(out) + more(chosen.size() - 1).size();
+        if (room < fixed + min_attribute_room) return {};
+        out += truncate_display(piece, room - fixed);
+        ++shown;
+      }
+      break;
+    }
+    out += piece;
   }
-  if (chosen.size() > shown) out += " (+" + std::to_string(chosen.size() - shown) + " more)";
+  out += more(chosen.size() - shown);
   return out;
 }
 
@@ -354,12 +385,19 @@ void append_tree_trace(const TraceLayout& trace, const RenderOptions& options, s
       continue;
     }
     const SpanData& span = *row.span;
+    const std::size_t line_start = out.size();
     out += row.lead;
     out += display_name(span);
     out += "  ";
     out += span.ended() ? format_duration(span.duration_ns()) : colored("(unfinished)", ansi_yellow, options.color);
     out += status_mark(span.status, options);
-    out += key_attributes(span, options);
+    std::size_t room = std::string::npos;
+    if (options.fit_tree_to_width) {
+      const std::size_t used = visible_width(std::string_view(out).substr(line_start));
+      const std::size_t width = std::min(options.width, max_width);
+      room = width > used ? width - used : 0;
+    }
+    out += key_attributes(span, options, room);
     out += '\n';
     for (const Event& e : span.events) {
       if (e.name == "exception") out += row.event_lead + exception_line(e, options) + '\n';

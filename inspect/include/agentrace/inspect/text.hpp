@@ -15,6 +15,9 @@ struct InspectRenderOptions {
   bool color = false;
   std::size_t width = 100;          // summary lines are cut to this width
   std::size_t max_value_chars = 2000;  // longer arguments/results/messages are cut in the step view
+  // The step view shows only the messages the model had not seen in its previous call (the
+  // tool results and anything else the loop added since), instead of the whole history.
+  bool only_new_messages = false;
 };
 
 // Per agent run, its iterations (duration, tokens, action, errors), managed runs indented under

@@ -54,6 +54,7 @@ inline const tracing::AttributeKey request_stop_sequences = "gen_ai.request.stop
 inline const tracing::AttributeKey server_address = "server.address";
 inline const tracing::AttributeKey server_port = "server.port";
 inline const tracing::AttributeKey input_messages = "gen_ai.input.messages";
+inline const tracing::AttributeKey tool_definitions = "gen_ai.tool.definitions";  // the tools offered, as JSON
 inline const tracing::AttributeKey output_messages = "gen_ai.output.messages";
 inline const tracing::AttributeKey system_instructions = "gen_ai.system_instructions";
 inline const tracing::AttributeKey tool_name = "gen_ai.tool.name";

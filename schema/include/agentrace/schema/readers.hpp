@@ -55,6 +55,7 @@ struct ChatRecord {
   std::string model;
   std::string provider;
   std::string input_messages;   // gen_ai.input.messages as recorded (JSON, or truncated text)
+  std::string tool_definitions; // gen_ai.tool.definitions: the tools offered (JSON, or truncated text)
   std::string output_messages;  // gen_ai.output.messages
   std::string output_text;      // output.value
   std::vector<std::string> finish_reasons;

@@ -71,13 +71,17 @@ void end_step_span(tracing::Span& span, std::string_view action, const llm::Usag
 // gen_ai.input.messages of a request that only grows from call to call, kept between calls so
 // that each message is written once per run rather than once per step. A history shorter than
 // last time is written again from the start.
+// Likewise gen_ai.tool.definitions, written again only when the tools offered change.
 class MessagesJson {
  public:
   const std::string& update(const std::vector<llm::Message>& messages);
+  const std::string& tools(const std::vector<llm::ToolSchema>& tools);
 
  private:
   std::string json_;  // "[m0,...,mk]" for the first count_ messages
   std::size_t count_ = 0;
+  std::vector<llm::ToolSchema> tools_;
+  std::string tools_json_;
 };
 
 // `history`: the run's cache for a request that grows; null for a one-off request (planning).

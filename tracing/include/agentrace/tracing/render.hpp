@@ -16,6 +16,9 @@ struct RenderOptions {
   std::size_t width = 100;          // total line width of the timeline (at least 36 is used)
   bool color = false;               // ANSI colours (status marks, bars)
   bool show_attributes = true;      // key attributes after the name in the tree
+  // Tree lines no wider than `width`: the key attributes are cut (then left out) to fit; the
+  // name, duration and status are never cut. Off, a line is as long as its attributes make it.
+  bool fit_tree_to_width = false;
   std::size_t max_attribute_chars = 60;
   // What a kind of trace says about its attributes, for the tree's one-line summary of each span.
   // Both are empty by default: any trace shows its attributes in recording order. Whoever owns a
