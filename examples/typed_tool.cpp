@@ -87,7 +87,7 @@ int main() {
   // What the model read after each of its calls.
   for (const auto* step : result.memory.action_steps()) {
     for (const auto& o : step->observations) {
-      const std::string label = o.is_error ? "error observation (" + o.error_kind + ")" : "result";
+      const std::string label = o.is_error ? "error observation (" + std::string(to_string(o.error_kind)) + ")" : "result";
       std::printf("step %d: %s(%s)\n  %s: %s\n", step->number, o.tool_name.c_str(), o.arguments.dump().c_str(),
                   label.c_str(), o.content.c_str());
     }

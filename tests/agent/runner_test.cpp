@@ -218,15 +218,15 @@ TEST_CASE("runner: model mistakes become observations and the run continues", "[
   const auto steps = result.memory.action_steps();
   REQUIRE(steps.size() == 7);
   auto obs = [&](int i) { return steps[static_cast<std::size_t>(i)]->observations.at(0); };
-  CHECK(obs(0).error_kind == "unknown_tool");
+  CHECK(obs(0).error_kind == tools::ToolErrorKind::unknown_tool);
   CHECK(obs(0).content.find("unknown tool 'nope'") != std::string::npos);
-  CHECK(obs(1).error_kind == "invalid_arguments");
+  CHECK(obs(1).error_kind == tools::ToolErrorKind::invalid_arguments);
   CHECK(obs(1).content.find("not valid JSON") != std::string::npos);
-  CHECK(obs(2).error_kind == "invalid_arguments");
+  CHECK(obs(2).error_kind == tools::ToolErrorKind::invalid_arguments);
   CHECK(obs(2).content.find("'a'") != std::string::npos);
-  CHECK(obs(3).error_kind == "invalid_arguments");
+  CHECK(obs(3).error_kind == tools::ToolErrorKind::invalid_arguments);
   CHECK(obs(3).content.find("'c'") != std::string::npos);
-  CHECK(obs(4).error_kind == "execution");
+  CHECK(obs(4).error_kind == tools::ToolErrorKind::execution);
   CHECK(obs(4).content.find("kaboom") != std::string::npos);
   REQUIRE(steps[5]->error);
   CHECK(steps[5]->observations.empty());
@@ -274,7 +274,7 @@ TEST_CASE("runner: a tool that outlives its timeout becomes a timeout observatio
   REQUIRE(result.ok());
   const auto& o = result.memory.action_steps()[0]->observations.at(0);
   CHECK(o.is_error);
-  CHECK(o.error_kind == "timeout");
+  CHECK(o.error_kind == tools::ToolErrorKind::timeout);
   for (int i = 0; i < 200 && !saw_stop; ++i) std::this_thread::sleep_for(5ms);
   CHECK(saw_stop);  // the tool was asked to stop
   const SpanTree tree = h.tree();
@@ -543,7 +543,7 @@ TEST_CASE("runner: tool arguments nested 10,000 levels deep are an error observa
   REQUIRE(result.ok());
   CHECK(result.output == "recovered");
   const auto& observation = result.memory.action_steps().at(0)->observations.at(0);
-  CHECK(observation.error_kind == "invalid_arguments");
+  CHECK(observation.error_kind == tools::ToolErrorKind::invalid_arguments);
   CHECK(observation.content.find("they nest deeper than 64 levels") != std::string::npos);
   CHECK(model->requests().at(1).messages.back().content.find("nest deeper than 64 levels") != std::string::npos);
 
