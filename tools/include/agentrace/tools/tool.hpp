@@ -33,6 +33,10 @@ struct ToolResult {
   Json content;  // a string for text results, any JSON value otherwise
   bool is_error = false;
   ToolErrorKind error_kind = ToolErrorKind::none;
+  // The C++ type of the exception the tool threw (demangled: "std::runtime_error"), empty when
+  // it returned. The execute_tool span's exception event records it as exception.type; the model
+  // never sees it: a type name tells it nothing it can correct.
+  std::string exception_type{};
 
   static ToolResult text(std::string text) { return {Json(std::move(text)), false, ToolErrorKind::none}; }
   static ToolResult json(Json value) { return {std::move(value), false, ToolErrorKind::none}; }
