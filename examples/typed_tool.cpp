@@ -92,6 +92,10 @@ int main() {
                   label.c_str(), o.content.c_str());
     }
   }
+  // The run's errors without walking the steps: RunResult::errors.
+  for (const ag::RunError& e : result.errors) {
+    std::printf("error at step %d: %s, %s\n", e.step, e.tool.c_str(), std::string(to_string(e.kind)).c_str());
+  }
   if (!result.ok()) {
     std::fprintf(stderr, "the run did not complete (%s): %s\n", std::string(ag::to_string(result.status)).c_str(),
                  result.error.c_str());

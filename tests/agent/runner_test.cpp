@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <thread>
+#include <tuple>
 
 #include "agentrace/schema/names.hpp"
 #include "agentrace/agent/runner.hpp"
@@ -147,6 +148,7 @@ TEST_CASE("runner: one tool call, then the answer", "[agent][runner]") {
   CHECK(last.tool_call_id == "c1");
   CHECK(last.content == "5");
   CHECK(requests[0].tools.size() == 2);  // add + final_answer
+  CHECK(result.errors.empty());
 
   const SpanTree tree = h.tree();
   require_well_formed(tree);
@@ -230,6 +232,18 @@ TEST_CASE("runner: model mistakes become observations and the run continues", "[
   CHECK(obs(4).content == "tool 'explode' failed: kaboom");  // no C++ type name for the model
   REQUIRE(steps[5]->error);
   CHECK(steps[5]->observations.empty());
+  // The same errors as a list: step, tool, kind and what the model was told.
+  using tools::ToolErrorKind;
+  REQUIRE(result.errors.size() == 6);
+  const std::vector<std::tuple<int, std::string, ToolErrorKind>> expected{
+      {1, "nope", ToolErrorKind::unknown_tool}, {2, "add", ToolErrorKind::invalid_arguments},
+      {3, "add", ToolErrorKind::invalid_arguments}, {4, "add", ToolErrorKind::invalid_arguments},
+      {5, "explode", ToolErrorKind::execution}, {6, "", ToolErrorKind::none}};  // 6: the step's own error
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    const agent::RunError& e = result.errors[i];
+    CHECK(std::tuple{e.step, e.tool, e.kind} == expected[i]);
+    CHECK(e.message == (i < 5 ? obs(static_cast<int>(i)).content : *steps[5]->error));
+  }
   // The model saw each error on its next request.
   const auto requests = model->requests();
   CHECK(requests[1].messages.back().content.find("unknown tool 'nope'") != std::string::npos);
@@ -368,6 +382,9 @@ TEST_CASE("runner: LLM errors exhausting retries end the run failed, with a fini
   CHECK(result.status == RunStatus::failed);
   CHECK(result.error.find("still down") != std::string::npos);
   CHECK(model->calls() == 2);
+  // The failed model call is step 1's own error, listed with the run's errors.
+  REQUIRE(result.errors.size() == 1);
+  CHECK(result.errors[0] == agent::RunError{1, "", tools::ToolErrorKind::none, result.error});
   const SpanTree tree = h.tree();
   require_well_formed(tree);
   const auto& chat = tree.one("invoke_agent worker/step 1/chat scripted");
