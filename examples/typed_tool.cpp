@@ -89,10 +89,14 @@ int main() {
   // What the model read after each of its calls.
   for (const auto* step : result.memory.action_steps()) {
     for (const auto& o : step->observations) {
-      const std::string label = o.is_error ? "error observation (" + o.error_kind + ")" : "result";
+      const std::string label = o.is_error ? "error observation (" + std::string(to_string(o.error_kind)) + ")" : "result";
       std::printf("step %d: %s(%s)\n  %s: %s\n", step->number, o.tool_name.c_str(), o.arguments.dump().c_str(),
                   label.c_str(), o.content.c_str());
     }
+  }
+  // The run's errors without walking the steps: RunResult::errors.
+  for (const ag::RunError& e : result.errors) {
+    std::printf("error at step %d: %s, %s\n", e.step, e.tool.c_str(), std::string(to_string(e.kind)).c_str());
   }
   if (!result.ok()) {
     std::fprintf(stderr, "the run did not complete (%s): %s\n", std::string(ag::to_string(result.status)).c_str(),

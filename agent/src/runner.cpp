@@ -38,6 +38,14 @@ std::string agent_id(const Agent& agent) {
 
 std::string random_conversation_id() { return tr::TraceId::random().hex(); }
 
+// RunResult::errors gets a step's errors as the step enters memory.
+void collect_errors(const memory::ActionStep& step, std::vector<RunError>& errors) {
+  if (step.error) errors.push_back(RunError{step.number, {}, tools::ToolErrorKind::none, *step.error});
+  for (const auto& o : step.observations) {
+    if (o.is_error) errors.push_back(RunError{step.number, o.tool_name, o.error_kind, o.content});
+  }
+}
+
 }  // namespace
 
 struct Runner::Impl {
@@ -190,6 +198,7 @@ asio::awaitable<RunResult> Runner::Impl::run_agent(detail::AgentRun run, std::st
       step.error = thought.error;
       step.end_unix_ns = tr::now_unix_ns();
       schema::end_step_span(step_span, "error", step.usage, step.usage, thought.error);
+      collect_errors(step, result.errors);
       result.memory.add(std::move(step));
       break;
     }
@@ -237,6 +246,7 @@ asio::awaitable<RunResult> Runner::Impl::run_agent(detail::AgentRun run, std::st
     schema::end_step_span(step_span, final_answer ? "final_answer" : step.error ? "error" : "tool_calls", step.usage,
                           step.usage + step_managed);
     const bool halted_now = result.status == RunStatus::cancelled && !result.error.empty();
+    collect_errors(step, result.errors);
     result.memory.add(std::move(step));
     const auto& added = std::get<memory::ActionStep>(result.memory.steps().back());  // the hook sees it in memory
     if (config.hooks.on_step_end && !halted_now) {

@@ -72,7 +72,7 @@ asio::awaitable<ToolCallsOutcome> ToolCaller::call(const AgentRun& run, const St
     memory::Observation& o = observations[i];
     o.content = result.to_text();
     o.is_error = result.is_error;
-    o.error_kind = result.is_error ? std::string(tools::to_string(result.error_kind)) : std::string();
+    o.error_kind = result.is_error ? result.error_kind : tools::ToolErrorKind::none;
     o.duration_ns = elapsed_ns(started[i]);
     tr::Span& span = spans[i];
     schema::record_tool_result(span, result, o.content, content_);

@@ -221,10 +221,12 @@ void record_tool_result(tr::Span& span, const tools::ToolResult& result, std::st
   if (!span.is_recording()) return;
   content.record(span, {attr::output_value, attr::tool_call_result}, text);
   if (result.is_error) {
+    // error.type classifies the failure; the exception event names what was thrown when the tool
+    // threw (std::runtime_error, a user's own type), else the same classification.
     const std::string type(exception_type_for(result.error_kind));
     span.set_attribute(attr::tool_error_kind, tools::to_string(result.error_kind))
         .set_attribute(attr::error_type, type)
-        .record_exception(type, text)
+        .record_exception(result.exception_type.empty() ? type : result.exception_type, text)
         .set_status(tr::StatusCode::error, text);
   }
 }

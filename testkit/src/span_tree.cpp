@@ -4,11 +4,16 @@
 #include <set>
 #include <stdexcept>
 
+#include "agentrace/testkit/describe.hpp"
+#include "agentrace/tracing/render.hpp"
+
 namespace agentrace::testkit {
 
 using tracing::SpanData;
 
 namespace {
+
+constexpr std::size_t max_explain_lines = 40;
 
 void by_start(std::vector<const SpanData*>& spans) {
   std::stable_sort(spans.begin(), spans.end(),
@@ -24,6 +29,73 @@ std::vector<std::string_view> split(std::string_view path) {
     path.remove_prefix(slash + 1);
   }
   return parts;
+}
+
+// The spans of `shown` as an indented tree (each under its nearest shown ancestor), `marked`
+// ones with '>'; every line at most `width` bytes, at most max_explain_lines of them.
+std::string draw_branch(const SpanTree& tree, const std::set<const SpanData*>& shown,
+                        const std::set<const SpanData*>& marked, std::size_t width) {
+  std::string out;
+  std::size_t lines = 0;
+  std::size_t left_out = 0;
+  auto line = [&](const std::string& text) {
+    if (lines == max_explain_lines) {
+      ++left_out;
+      return;
+    }
+    ++lines;
+    out += '\n';
+    out += one_line(text, width);
+  };
+  // Depth first in start order; an explicit stack, so a deep tree cannot overflow the real one.
+  struct Item {
+    const SpanData* span;  // nullptr: a "... N more" line
+    std::size_t more;
+    std::string lead;
+    std::string child_lead;
+  };
+  std::vector<const SpanData*> top;
+  for (const SpanData* s : shown) {
+    const SpanData* p = tree.parent(*s);
+    if (p == nullptr || !shown.contains(p)) top.push_back(s);
+  }
+  by_start(top);
+  std::vector<Item> stack;
+  for (auto it = top.rbegin(); it != top.rend(); ++it) stack.push_back(Item{*it, 0, "", ""});
+  std::set<const SpanData*> drawn;
+  while (!stack.empty()) {
+    Item item = std::move(stack.back());
+    stack.pop_back();
+    if (item.span == nullptr) {
+      line("  " + item.lead + "... " + std::to_string(item.more) + " more");
+      continue;
+    }
+    if (!drawn.insert(item.span).second) continue;  // a parent loop
+    const SpanData& s = *item.span;
+    std::string text = (marked.contains(&s) ? "> " : "  ") + item.lead + (s.name.empty() ? "<unnamed>" : s.name);
+    if (s.status.code != tracing::StatusCode::unset) text += "  [" + describe_status(s.status, width) + "]";
+    if (!s.ended()) text += "  (unfinished)";
+    line(text);
+    const auto all = tree.children(s);
+    std::vector<const SpanData*> kids;
+    for (const SpanData* c : all) {
+      if (shown.contains(c)) kids.push_back(c);
+    }
+    // Children left out are counted, unless none is shown: then the span stands for its subtree.
+    const std::size_t more = kids.empty() ? 0 : all.size() - kids.size();
+    const std::size_t count = kids.size() + (more != 0 ? 1 : 0);
+    std::vector<Item> items;
+    for (std::size_t i = 0; i < count; ++i) {
+      const bool last = i + 1 == count;
+      std::string lead = item.child_lead + (last ? "`-- " : "|-- ");
+      std::string child_lead = item.child_lead + (last ? "    " : "|   ");
+      items.push_back(i < kids.size() ? Item{kids[i], 0, std::move(lead), std::move(child_lead)}
+                                      : Item{nullptr, more, std::move(lead), std::move(child_lead)});
+    }
+    for (auto it = items.rbegin(); it != items.rend(); ++it) stack.push_back(std::move(*it));
+  }
+  if (left_out != 0) out += "\n... " + std::to_string(left_out) + " more lines";
+  return out;
 }
 
 }  // namespace
@@ -135,11 +207,96 @@ std::vector<const SpanData*> SpanTree::at(std::string_view path) const {
 
 const SpanData& SpanTree::one(std::string_view path) const {
   auto found = at(path);
-  if (found.size() != 1) {
-    throw std::logic_error("expected exactly one span at '" + std::string(path) + "', found " +
-                           std::to_string(found.size()) + "\n" + render());
-  }
+  if (found.size() != 1) throw std::logic_error("expected exactly one span at '" + std::string(path) + "'; " + explain(path));
   return *found.front();
+}
+
+std::string SpanTree::path(const SpanData& span) const {
+  std::vector<std::string_view> names{span.name};
+  // Bounded by the set's size: ids that form a loop cannot keep the walk going.
+  const SpanData* up = parent(span);
+  for (std::size_t i = 0; up != nullptr && i < spans_.size(); ++i, up = parent(*up)) names.push_back(up->name);
+  std::string out;
+  for (auto it = names.rbegin(); it != names.rend(); ++it) {
+    if (!out.empty()) out += '/';
+    out += *it;
+  }
+  return out;
+}
+
+std::string SpanTree::explain(std::string_view path, std::size_t width) const {
+  const bool anywhere = path.starts_with("**/");
+  const auto parts = split(anywhere ? path.substr(3) : path);
+  if (parts.empty()) return "found 0: the path is empty";
+  if (spans_.empty()) return "found 0: the tree has no spans";
+
+  // levels[i]: the spans the path's first i + 1 names reach; it stops at the first empty level.
+  std::vector<std::vector<const SpanData*>> levels;
+  {
+    std::vector<const SpanData*> current = anywhere ? named(parts[0]) : roots();
+    if (!anywhere) std::erase_if(current, [&](const SpanData* s) { return s->name != parts[0]; });
+    levels.push_back(std::move(current));
+    for (std::size_t i = 1; i < parts.size() && !levels.back().empty(); ++i) {
+      std::vector<const SpanData*> next;
+      for (const SpanData* s : levels.back()) {
+        for (const SpanData* c : children(*s, parts[i])) next.push_back(c);
+      }
+      by_start(next);
+      levels.push_back(std::move(next));
+    }
+  }
+  if (levels.back().empty()) levels.pop_back();
+  auto prefix = [&](std::size_t count) {
+    std::string text = anywhere ? "**" : "";
+    for (std::size_t i = 0; i < count; ++i) {
+      if (!text.empty()) text += '/';
+      text += parts[i];
+    }
+    return text;
+  };
+
+  // What to show: the marked spans, their ancestors, and the spans beside (or below) them.
+  std::set<const SpanData*> shown;
+  std::set<const SpanData*> marked;
+  auto show_with_ancestors = [&](const SpanData* s) {
+    for (std::size_t i = 0; s != nullptr && i <= spans_.size() && shown.insert(s).second; ++i) s = parent(*s);
+  };
+  auto show_all = [&](const std::vector<const SpanData*>& list) {
+    for (const SpanData* s : list) shown.insert(s);
+  };
+  std::string header;
+  if (levels.size() == parts.size()) {
+    const auto& found = levels.back();
+    header = "found " + std::to_string(found.size()) + " (marked >):";
+    for (const SpanData* s : found) {
+      marked.insert(s);
+      show_with_ancestors(s);
+      const SpanData* p = parent(*s);
+      show_all(p != nullptr ? children(*p) : roots());
+    }
+  } else if (!levels.empty()) {
+    const auto& deepest = levels.back();
+    header = "found 0: '" + prefix(levels.size()) + "' finds " + std::to_string(deepest.size()) + " span" +
+             (deepest.size() == 1 ? "" : "s") + " (marked >),\nnone with a child named '" +
+             std::string(parts[levels.size()]) + "':";
+    for (const SpanData* s : deepest) {
+      marked.insert(s);
+      show_with_ancestors(s);
+      show_all(children(*s));
+    }
+  } else {
+    header = anywhere ? "found 0: no span is named '" + std::string(parts[0]) + "'; the roots:"
+                      : "found 0: no root is named '" + std::string(parts[0]) + "'" +
+                            (named(parts[0]).empty() ? "" : "\n(a path starts at a root; **/ starts it at any depth)") +
+                            "; the roots:";
+    for (const SpanData* r : roots()) {
+      shown.insert(r);
+      show_all(children(*r));
+    }
+    for (const SpanData* o : orphans()) shown.insert(o);
+  }
+
+  return header + draw_branch(*this, shown, marked, width);
 }
 
 std::string SpanTree::render() const { return tracing::render_tree(spans_, render_); }

@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <thread>
+#include <tuple>
 
 #include "agentrace/schema/names.hpp"
 #include "agentrace/schema/render_hints.hpp"
@@ -148,6 +149,7 @@ TEST_CASE("runner: one tool call, then the answer", "[agent][runner]") {
   CHECK(last.tool_call_id == "c1");
   CHECK(last.content == "5");
   CHECK(requests[0].tools.size() == 2);  // add + final_answer
+  CHECK(result.errors.empty());
 
   const SpanTree tree = h.tree();
   require_well_formed(tree);
@@ -219,18 +221,30 @@ TEST_CASE("runner: model mistakes become observations and the run continues", "[
   const auto steps = result.memory.action_steps();
   REQUIRE(steps.size() == 7);
   auto obs = [&](int i) { return steps[static_cast<std::size_t>(i)]->observations.at(0); };
-  CHECK(obs(0).error_kind == "unknown_tool");
+  CHECK(obs(0).error_kind == tools::ToolErrorKind::unknown_tool);
   CHECK(obs(0).content.find("unknown tool 'nope'") != std::string::npos);
-  CHECK(obs(1).error_kind == "invalid_arguments");
+  CHECK(obs(1).error_kind == tools::ToolErrorKind::invalid_arguments);
   CHECK(obs(1).content.find("not valid JSON") != std::string::npos);
-  CHECK(obs(2).error_kind == "invalid_arguments");
+  CHECK(obs(2).error_kind == tools::ToolErrorKind::invalid_arguments);
   CHECK(obs(2).content.find("'a'") != std::string::npos);
-  CHECK(obs(3).error_kind == "invalid_arguments");
+  CHECK(obs(3).error_kind == tools::ToolErrorKind::invalid_arguments);
   CHECK(obs(3).content.find("'c'") != std::string::npos);
-  CHECK(obs(4).error_kind == "execution");
-  CHECK(obs(4).content.find("kaboom") != std::string::npos);
+  CHECK(obs(4).error_kind == tools::ToolErrorKind::execution);
+  CHECK(obs(4).content == "tool 'explode' failed: kaboom");  // no C++ type name for the model
   REQUIRE(steps[5]->error);
   CHECK(steps[5]->observations.empty());
+  // The same errors as a list: step, tool, kind and what the model was told.
+  using tools::ToolErrorKind;
+  REQUIRE(result.errors.size() == 6);
+  const std::vector<std::tuple<int, std::string, ToolErrorKind>> expected{
+      {1, "nope", ToolErrorKind::unknown_tool}, {2, "add", ToolErrorKind::invalid_arguments},
+      {3, "add", ToolErrorKind::invalid_arguments}, {4, "add", ToolErrorKind::invalid_arguments},
+      {5, "explode", ToolErrorKind::execution}, {6, "", ToolErrorKind::none}};  // 6: the step's own error
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    const agent::RunError& e = result.errors[i];
+    CHECK(std::tuple{e.step, e.tool, e.kind} == expected[i]);
+    CHECK(e.message == (i < 5 ? obs(static_cast<int>(i)).content : *steps[5]->error));
+  }
   // The model saw each error on its next request.
   const auto requests = model->requests();
   CHECK(requests[1].messages.back().content.find("unknown tool 'nope'") != std::string::npos);
@@ -244,13 +258,14 @@ TEST_CASE("runner: model mistakes become observations and the run continues", "[
   };
   for (auto [step, tool, type] : {std::tuple{1, "nope", "agentrace.ToolCallError"}, std::tuple{2, "add", "agentrace.ToolCallError"},
                                   std::tuple{3, "add", "agentrace.ToolCallError"}, std::tuple{4, "add", "agentrace.ToolCallError"},
-                                  std::tuple{5, "explode", "agentrace.ToolExecutionError"}}) {
+                                  std::tuple{5, "explode", "std::runtime_error"}}) {  // what the tool threw
     const auto& s = tool_span(step, tool);
     CHECK(s.status.code == StatusCode::error);
     REQUIRE(s.events.size() == 1);
     CHECK(s.events[0].name == "exception");
     CHECK(*tracing::find_attribute_as<std::string>(s.events[0].attributes, "exception.type") == type);
   }
+  CHECK(str(tool_span(5, "explode"), schema::attr::error_type) == "agentrace.ToolExecutionError");
   const auto& decide6 = tree.one("invoke_agent worker/step 6/decide");
   CHECK(str(decide6, schema::attr::decision_action) == "malformed");
   CHECK(decide6.status.code == StatusCode::error);
@@ -275,7 +290,7 @@ TEST_CASE("runner: a tool that outlives its timeout becomes a timeout observatio
   REQUIRE(result.ok());
   const auto& o = result.memory.action_steps()[0]->observations.at(0);
   CHECK(o.is_error);
-  CHECK(o.error_kind == "timeout");
+  CHECK(o.error_kind == tools::ToolErrorKind::timeout);
   for (int i = 0; i < 200 && !saw_stop; ++i) std::this_thread::sleep_for(5ms);
   CHECK(saw_stop);  // the tool was asked to stop
   const SpanTree tree = h.tree();
@@ -368,6 +383,9 @@ TEST_CASE("runner: LLM errors exhausting retries end the run failed, with a fini
   CHECK(result.status == RunStatus::failed);
   CHECK(result.error.find("still down") != std::string::npos);
   CHECK(model->calls() == 2);
+  // The failed model call is step 1's own error, listed with the run's errors.
+  REQUIRE(result.errors.size() == 1);
+  CHECK(result.errors[0] == agent::RunError{1, "", tools::ToolErrorKind::none, result.error});
   const SpanTree tree = h.tree();
   require_well_formed(tree);
   const auto& chat = tree.one("invoke_agent worker/step 1/chat scripted");
@@ -544,7 +562,7 @@ TEST_CASE("runner: tool arguments nested 10,000 levels deep are an error observa
   REQUIRE(result.ok());
   CHECK(result.output == "recovered");
   const auto& observation = result.memory.action_steps().at(0)->observations.at(0);
-  CHECK(observation.error_kind == "invalid_arguments");
+  CHECK(observation.error_kind == tools::ToolErrorKind::invalid_arguments);
   CHECK(observation.content.find("they nest deeper than 64 levels") != std::string::npos);
   CHECK(model->requests().at(1).messages.back().content.find("nest deeper than 64 levels") != std::string::npos);
 

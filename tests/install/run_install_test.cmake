@@ -2,7 +2,7 @@
 #   cmake -DAGENTRACE_SOURCE_DIR=<source tree> -DAGENTRACE_BINARY_DIR=<build tree>
 #         -DCONSUMER_SOURCE_DIR=<consumer> -DWORK_DIR=<scratch>
 #         -DGENERATOR=<generator> [-DMAKE_PROGRAM=<path>] -DCXX_COMPILER=<path> [-DCONFIG=<config>]
-#         [-DCXX_FLAGS=<flags>] -P run_install_test.cmake
+#         [-DCXX_FLAGS=<flags>] [-DTESTING_PROJECT_DIR=<examples/testing>] -P run_install_test.cmake
 cmake_minimum_required(VERSION 3.25)
 
 foreach(_var AGENTRACE_SOURCE_DIR AGENTRACE_BINARY_DIR CONSUMER_SOURCE_DIR WORK_DIR GENERATOR CXX_COMPILER)
@@ -84,16 +84,17 @@ endforeach()
 list(LENGTH _headers _count)
 message(STATUS "install test: ${_count} public headers installed")
 
-set(_configure_args -S ${CONSUMER_SOURCE_DIR} -B ${_consumer_build} -G ${GENERATOR}
+# How every project outside the tree is configured: against the fresh install only.
+set(_project_args -G ${GENERATOR}
   -DCMAKE_CXX_COMPILER=${CXX_COMPILER} -DCMAKE_PREFIX_PATH=${_prefix}
   "-DCMAKE_CXX_FLAGS=${CXX_FLAGS}" "-DCMAKE_EXE_LINKER_FLAGS=${CXX_FLAGS}")
 if(MAKE_PROGRAM)
-  list(APPEND _configure_args -DCMAKE_MAKE_PROGRAM=${MAKE_PROGRAM})
+  list(APPEND _project_args -DCMAKE_MAKE_PROGRAM=${MAKE_PROGRAM})
 endif()
 if(CONFIG)
-  list(APPEND _configure_args -DCMAKE_BUILD_TYPE=${CONFIG})
+  list(APPEND _project_args -DCMAKE_BUILD_TYPE=${CONFIG})
 endif()
-_step("configure consumer" ${CMAKE_COMMAND} ${_configure_args})
+_step("configure consumer" ${CMAKE_COMMAND} -S ${CONSUMER_SOURCE_DIR} -B ${_consumer_build} ${_project_args})
 
 # find_package must have used the fresh install, not some other agentrace on the machine.
 file(STRINGS ${_consumer_build}/CMakeCache.txt _dir REGEX "^agentrace_DIR:")
@@ -111,3 +112,18 @@ if(NOT EXISTS ${_exe} AND CONFIG)
 endif()
 _step("run consumer" ${_exe})
 message(STATUS "install test: ${_step_output}")
+
+# The test project of docs/testing.md, configured and built with its own CMakeLists.txt (the lines
+# the page shows): its Catch2 tests must find the test kit in the install and pass.
+if(TESTING_PROJECT_DIR)
+  set(_testing_build ${WORK_DIR}/testing-build)
+  _step("configure the testing example" ${CMAKE_COMMAND} -S ${TESTING_PROJECT_DIR} -B ${_testing_build} ${_project_args})
+  _step("build the testing example" ${CMAKE_COMMAND} --build ${_testing_build} ${_config_args})
+  set(_ctest_config "")
+  if(CONFIG)
+    set(_ctest_config -C ${CONFIG})
+  endif()
+  _step("run the testing example's tests" ${CMAKE_CTEST_COMMAND} --test-dir ${_testing_build} --output-on-failure ${_ctest_config})
+  string(REGEX MATCH "[0-9]+% tests passed[^\n]*" _summary "${_step_output}")
+  message(STATUS "install test: testing example: ${_summary}")
+endif()

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <sstream>
+
 #include "agentrace/memory/run_memory.hpp"
 
 using namespace agentrace;
@@ -122,4 +124,16 @@ TEST_CASE("run memory lists action steps and finds the final answer", "[memory]"
   follow_up.add(TaskStep{"again"});
   follow_up.add(FinalAnswerStep{"second"});
   CHECK(follow_up.final_answer() == std::optional<std::string>("second"));
+}
+
+TEST_CASE("an observation's error kind is the tool error enum, written as traces write it", "[memory]") {
+  Observation o;
+  CHECK(o.error_kind == ToolErrorKind::none);
+  o.is_error = true;
+  o.error_kind = ToolErrorKind::invalid_arguments;
+  CHECK(to_string(o.error_kind) == "invalid_arguments");
+  std::ostringstream out;
+  out << ToolErrorKind::unknown_tool << ' ' << ToolErrorKind::execution << ' ' << ToolErrorKind::timeout << ' '
+      << ToolErrorKind::cancelled << ' ' << ToolErrorKind::none;
+  CHECK(out.str() == "unknown_tool execution timeout cancelled none");
 }

@@ -136,6 +136,35 @@ TEST_CASE("schema: what the writers record, the readers read back", "[schema]") 
   CHECK(memory.result_count == 0);
 }
 
+TEST_CASE("schema: a failed tool call's exception event names what the tool threw, when it threw", "[schema]") {
+  testing::InMemoryTracing t;
+  const schema::ContentPolicy full{.mode = schema::ContentCapture::full};
+  const llm::ToolCall fetch{.id = "c1", .name = "fetch", .arguments = llm::Json::object()};
+  const llm::ToolCall search{.id = "c2", .name = "search", .arguments = llm::Json::object()};
+  tools::ToolResult thrown = tools::ToolResult::error("tool 'fetch' failed: disk on fire");
+  thrown.exception_type = "std::runtime_error";
+  {
+    tracing::Span threw = schema::start_tool_span(t.tracer, {}, fetch, nullptr, false, full);
+    schema::record_tool_result(threw, thrown, thrown.to_text(), full);
+    tracing::Span returned = schema::start_tool_span(t.tracer, {}, search, nullptr, false, full);
+    schema::record_tool_result(returned, tools::ToolResult::error("no index"), "no index", full);
+  }
+  const auto spans = t.spans();
+  REQUIRE(spans.size() == 2);
+  auto exception = [&](std::string_view span, std::string_view key) {
+    const auto& s = named(spans, span);
+    REQUIRE(s.events.size() == 1);
+    return *tracing::find_attribute_as<std::string>(s.events[0].attributes, key);
+  };
+  CHECK(exception("execute_tool fetch", "exception.type") == "std::runtime_error");
+  CHECK(exception("execute_tool fetch", "exception.message") == "tool 'fetch' failed: disk on fire");
+  CHECK(exception("execute_tool search", "exception.type") == "agentrace.ToolExecutionError");
+  for (const auto& s : spans) {  // the classification stays on the span either way
+    CHECK(*tracing::find_attribute_as<std::string>(s.attributes, schema::attr::error_type) == "agentrace.ToolExecutionError");
+    CHECK(*tracing::find_attribute_as<std::string>(s.attributes, schema::attr::tool_error_kind) == "execution");
+  }
+}
+
 TEST_CASE("schema: spans of other writers are classified by name and read with fallbacks", "[schema]") {
   testing::InMemoryTracing t;
   {

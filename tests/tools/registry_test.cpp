@@ -16,7 +16,7 @@ using Catch::Matchers::Equals;
 using Catch::Matchers::StartsWith;
 
 namespace test_errors {
-// A user-defined exception type: its demangled, namespaced name should reach the model.
+// A user-defined exception type: its demangled, namespaced name should reach the span.
 class ValueError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
@@ -325,14 +325,21 @@ TEST_CASE("registry: invoke runs valid calls and turns failures into error resul
   const auto runtime = registry.invoke("runtime", Json::object(), context);
   CHECK(runtime.is_error);
   CHECK(runtime.error_kind == ToolErrorKind::execution);
-  CHECK(runtime.to_text() == "std::runtime_error: disk on fire");
+  // The model reads what went wrong, not a C++ type name; the type is kept for the span.
+  CHECK(runtime.to_text() == "tool 'runtime' failed: disk on fire");
+  CHECK(runtime.exception_type == "std::runtime_error");
 
-  CHECK(registry.invoke("custom", Json::object(), context).to_text() == "test_errors::ValueError: x must be positive");
-  CHECK_THAT(registry.invoke("range", Json::object(), context).to_text(), StartsWith("std::out_of_range: "));
+  const auto custom = registry.invoke("custom", Json::object(), context);
+  CHECK(custom.to_text() == "tool 'custom' failed: x must be positive");
+  CHECK(custom.exception_type == "test_errors::ValueError");
+  const auto range = registry.invoke("range", Json::object(), context);
+  CHECK_THAT(range.to_text(), StartsWith("tool 'range' failed: ") && !Contains("std::"));
+  CHECK(range.exception_type == "std::out_of_range");
 
   const auto weird = registry.invoke("weird", Json::object(), context);
   CHECK(weird.error_kind == ToolErrorKind::execution);
-  CHECK(weird.to_text() == "tool 'weird' threw an exception of type int");
+  CHECK(weird.to_text() == "tool 'weird' failed without an error message");
+  CHECK(weird.exception_type == "int");
 
   const auto soft = registry.invoke("soft", Json::object(), context);
   CHECK(soft.is_error);

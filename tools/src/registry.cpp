@@ -247,12 +247,17 @@ ToolResult ToolRegistry::execute(std::string_view name, const Json& arguments, T
       return ToolResult::error("invalid arguments for tool '" + std::string(name) + "': " + e.what(),
                                ToolErrorKind::invalid_arguments);
     } catch (const std::exception& e) {
-      return ToolResult::error(base::demangle(typeid(e).name()) + ": " + e.what(), ToolErrorKind::execution);
+      // The model reads what the tool said went wrong; the type is for the span (exception.type).
+      const std::string_view what = e.what();
+      ToolResult result = ToolResult::error("tool '" + std::string(name) + "' failed" +
+                                            (what.empty() ? std::string() : ": " + std::string(what)));
+      result.exception_type = base::demangle(typeid(e).name());
+      return result;
     } catch (...) {
       const std::type_info* type = abi::__cxa_current_exception_type();
-      return ToolResult::error("tool '" + std::string(name) + "' threw an exception of type " +
-                                   (type != nullptr ? base::demangle(type->name()) : std::string("unknown")),
-                               ToolErrorKind::execution);
+      ToolResult result = ToolResult::error("tool '" + std::string(name) + "' failed without an error message");
+      result.exception_type = type != nullptr ? base::demangle(type->name()) : std::string("unknown");
+      return result;
     }
   } catch (...) {
     // Only reachable when building a message itself failed (out of memory); the promise not to

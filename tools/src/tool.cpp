@@ -8,24 +8,6 @@
 
 namespace agentrace::tools {
 
-std::string_view to_string(ToolErrorKind kind) noexcept {
-  switch (kind) {
-    case ToolErrorKind::none:
-      return "none";
-    case ToolErrorKind::unknown_tool:
-      return "unknown_tool";
-    case ToolErrorKind::invalid_arguments:
-      return "invalid_arguments";
-    case ToolErrorKind::execution:
-      return "execution";
-    case ToolErrorKind::timeout:
-      return "timeout";
-    case ToolErrorKind::cancelled:
-      return "cancelled";
-  }
-  return "unknown";
-}
-
 std::string ToolResult::to_text() const {
   if (content.is_string()) return content.get<std::string>();
   // A tool may put arbitrary bytes into a JSON string; the model should still get its result

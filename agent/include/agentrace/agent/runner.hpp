@@ -44,10 +44,25 @@ std::string_view to_string(RunStatus status) noexcept;
 // Writes to_string(status): `std::cout << result.status`.
 std::ostream& operator<<(std::ostream& out, RunStatus status);
 
+// One error the model met in a run: a failed tool call, or a step's own error.
+struct RunError {
+  int step = 0;        // the action step it happened in (1-based)
+  std::string tool;    // the tool called; empty for the step's own error
+  tools::ToolErrorKind kind = tools::ToolErrorKind::none;  // the call's; none for the step's own error
+  std::string message;  // what the model was told: the observation's text, or the step's error
+
+  friend bool operator==(const RunError&, const RunError&) = default;
+};
+
 struct RunResult {
   std::string output;  // the final answer, or the last model text when the run did not finish
   RunStatus status = RunStatus::failed;
   std::string error;   // why the run did not complete (empty when completed)
+  // Every error of memory's action steps, in order: each failed tool call (an error observation)
+  // and each step's own error (a reply with neither text nor tool calls; the model call that
+  // failed and ended the run). Managed agents' errors stay in their runs: here a managed agent
+  // that failed is the failed call of its tool.
+  std::vector<RunError> errors;
   memory::RunMemory memory;          // every step
   llm::Usage usage;                  // this agent's own model calls
   llm::Usage total_usage;            // including every managed agent's, each counted once

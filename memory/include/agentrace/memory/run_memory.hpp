@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "agentrace/llm/message.hpp"
+#include "agentrace/memory/tool_error_kind.hpp"
 
 namespace agentrace::memory {
 
@@ -32,7 +33,7 @@ struct Observation {
   Json arguments = Json::object();
   std::string content;  // the text the model sees
   bool is_error = false;
-  std::string error_kind;  // "", "unknown_tool", "invalid_arguments", "execution", "timeout", "cancelled"
+  ToolErrorKind error_kind = ToolErrorKind::none;  // why it failed; none when !is_error
   std::uint64_t duration_ns = 0;
 };
 

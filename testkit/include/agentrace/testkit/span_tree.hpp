@@ -38,9 +38,20 @@ class SpanTree {
   [[nodiscard]] const tracing::SpanData* parent(const tracing::SpanData& span) const;
   // The spans at `path` (see above), by start time.
   [[nodiscard]] std::vector<const tracing::SpanData*> at(std::string_view path) const;
-  // The one span at `path`; throws std::logic_error naming the path and the count otherwise.
+  // The one span at `path`; throws std::logic_error naming the path and the count, with
+  // explain(path), otherwise.
   [[nodiscard]] const tracing::SpanData& one(std::string_view path) const;
-  // The tree as text (tracing::render_tree with the options given), for failure messages.
+  // The names from the span's root (or its topmost ancestor in the set) down to it, joined by
+  // '/': a path at() finds it at.
+  [[nodiscard]] std::string path(const tracing::SpanData& span) const;
+  // Why `path` finds what it finds, for failure messages: the count, then only the branch that
+  // matters, each line at most `width` bytes (longer names are cut with "..."). When the path
+  // finds spans, they are marked '>' among their siblings, under their ancestors; when it stops
+  // matching, the deepest spans it reached are marked, with the children it looked among; when
+  // nothing matches its first name, the roots and their children are shown. Spans left out of
+  // a list are counted ("... 3 more").
+  [[nodiscard]] std::string explain(std::string_view path, std::size_t width = 100) const;
+  // The whole tree as text (tracing::render_tree with the options given).
   [[nodiscard]] std::string render() const;
 
  private:

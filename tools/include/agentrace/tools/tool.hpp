@@ -17,22 +17,26 @@
 
 #include "agentrace/llm/message.hpp"
 #include "agentrace/memory/store.hpp"
+#include "agentrace/memory/tool_error_kind.hpp"
 #include "agentrace/tracing/ids.hpp"
 
 namespace agentrace::tools {
 
 using Json = nlohmann::json;
 
-// Why a call failed. The split follows smolagents: a bad *call* (the model's mistake: unknown
-// tool, bad arguments) versus a failed *execution* (the tool threw, timed out, was cancelled).
-enum class ToolErrorKind : std::uint8_t { none, unknown_tool, invalid_arguments, execution, timeout, cancelled };
-
-std::string_view to_string(ToolErrorKind kind) noexcept;
+// Why a call failed (memory/tool_error_kind.hpp): the same enum the run's memory keeps with
+// each observation.
+using memory::ToolErrorKind;
+using memory::to_string;
 
 struct ToolResult {
   Json content;  // a string for text results, any JSON value otherwise
   bool is_error = false;
   ToolErrorKind error_kind = ToolErrorKind::none;
+  // The C++ type of the exception the tool threw (demangled: "std::runtime_error"), empty when
+  // it returned. The execute_tool span's exception event records it as exception.type; the model
+  // never sees it: a type name tells it nothing it can correct.
+  std::string exception_type{};
 
   static ToolResult text(std::string text) { return {Json(std::move(text)), false, ToolErrorKind::none}; }
   static ToolResult json(Json value) { return {std::move(value), false, ToolErrorKind::none}; }
