@@ -1,5 +1,8 @@
 #include "agentrace/testkit/describe.hpp"
 
+#include "agentrace/base/printable.hpp"
+#include "agentrace/base/utf8.hpp"
+
 #include <charconv>
 #include <type_traits>
 #include <variant>
@@ -12,34 +15,13 @@ namespace {
 constexpr std::string_view ellipsis = "...";
 constexpr std::size_t max_listed_key_lines = 6;
 
-bool is_continuation_byte(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
 
 // The first `bytes` bytes of `text`, moved back to the start of a UTF-8 character.
 std::string_view utf8_head(std::string_view text, std::size_t bytes) {
-  if (bytes >= text.size()) return text;
-  while (bytes > 0 && is_continuation_byte(text[bytes])) --bytes;
-  return text.substr(0, bytes);
+  return text.substr(0, base::utf8_prefix_length(text, bytes));
 }
 
-std::string visible(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\r') {
-      out += "\\r";
-    } else if (c == '\t') {
-      out += ' ';
-    } else if (u < 0x20 || u == 0x7F) {
-      out += '?';
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
+std::string visible(std::string_view text) { return base::single_line(text); }
 
 std::string cut(std::string text, std::size_t width) {
   if (text.size() <= width) return text;

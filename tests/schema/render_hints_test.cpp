@@ -17,6 +17,7 @@
 #include "agentrace/schema/names.hpp"
 #include "agentrace/schema/render_hints.hpp"
 #include "agentrace/tracing/render.hpp"
+#include "tracing/sample_spans.hpp"
 
 using namespace agentrace;
 namespace attr = schema::attr;
@@ -27,28 +28,9 @@ namespace {
 constexpr std::uint64_t base_ns = 1'700'000'000'000'000'000ULL;
 constexpr std::uint64_t ms = 1'000'000;
 
-tracing::TraceId trace_id(std::uint8_t fill) {
-  std::array<std::uint8_t, tracing::TraceId::size> bytes{};
-  bytes.fill(fill);
-  return tracing::TraceId(bytes);
-}
-
-tracing::SpanId span_id(std::uint8_t fill) {
-  std::array<std::uint8_t, tracing::SpanId::size> bytes{};
-  bytes.fill(fill);
-  return tracing::SpanId(bytes);
-}
-
 // Ids are bytes repeated, times are milliseconds after a fixed epoch; parent 0 means a root.
 SpanData make_span(std::uint8_t id, std::uint8_t parent, std::string name, std::uint64_t start_ms, std::uint64_t end_ms) {
-  SpanData s;
-  s.trace_id = trace_id(0x4b);
-  s.span_id = span_id(id);
-  if (parent != 0) s.parent_span_id = span_id(parent);
-  s.name = std::move(name);
-  s.start_unix_ns = base_ns + start_ms * ms;
-  s.end_unix_ns = base_ns + end_ms * ms;
-  return s;
+  return testing::numbered_span(0x4b, id, parent, std::move(name), start_ms, end_ms);
 }
 
 const tracing::Status ok{tracing::StatusCode::ok, {}};

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "agentrace/tracing/render.hpp"
+#include "sample_spans.hpp"
 
 using namespace agentrace::tracing;
 
@@ -17,30 +18,14 @@ namespace {
 constexpr std::uint64_t base_ns = 1'700'000'000'000'000'000ULL;
 constexpr std::uint64_t ms = 1'000'000;
 
-TraceId trace_id(std::uint8_t fill) {
-  std::array<std::uint8_t, TraceId::size> bytes{};
-  bytes.fill(fill);
-  return TraceId(bytes);
-}
+using agentrace::testing::numbered_span;
 
-SpanId span_id(std::uint8_t fill) {
-  std::array<std::uint8_t, SpanId::size> bytes{};
-  bytes.fill(fill);
-  return SpanId(bytes);
-}
 
 // Ids are bytes repeated (0x1a -> "1a1a..."), times are milliseconds after a fixed epoch;
 // parent 0 means a root.
 SpanData make_span(std::uint8_t trace, std::uint8_t id, std::uint8_t parent, std::string name, std::uint64_t start_ms,
                    std::uint64_t end_ms) {
-  SpanData s;
-  s.trace_id = trace_id(trace);
-  s.span_id = span_id(id);
-  if (parent != 0) s.parent_span_id = span_id(parent);
-  s.name = std::move(name);
-  s.start_unix_ns = base_ns + start_ms * ms;
-  s.end_unix_ns = base_ns + end_ms * ms;
-  return s;
+  return numbered_span(trace, id, parent, std::move(name), start_ms, end_ms);
 }
 
 Status error(std::string description) { return Status{StatusCode::error, std::move(description)}; }

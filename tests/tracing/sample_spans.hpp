@@ -1,8 +1,9 @@
-// Spans the tests of the trace formats (tests/formats) and of the in-memory exporter share: one
-// with every field of SpanData set to something other than its default, and plain ones to build
-// trees from.
+// Spans the tests of the trace formats (tests/formats), the renderers and the in-memory exporter
+// share: one with every field of SpanData set to something other than its default, and plain
+// ones to build trees from.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -90,6 +91,33 @@ inline std::vector<const tracing::SpanData*> pointers(const std::vector<tracing:
   std::vector<const tracing::SpanData*> out;
   for (const auto& s : spans) out.push_back(&s);
   return out;
+}
+
+// Ids made of one byte repeated (0x1a -> "1a1a..."), for trees drawn by hand.
+inline tracing::TraceId filled_trace_id(std::uint8_t fill) {
+  std::array<std::uint8_t, tracing::TraceId::size> bytes{};
+  bytes.fill(fill);
+  return tracing::TraceId(bytes);
+}
+
+inline tracing::SpanId filled_span_id(std::uint8_t fill) {
+  std::array<std::uint8_t, tracing::SpanId::size> bytes{};
+  bytes.fill(fill);
+  return tracing::SpanId(bytes);
+}
+
+// A span of trace `trace` with id `id` under `parent` (0: a root), from `start_ms` to `end_ms`
+// milliseconds after t0.
+inline tracing::SpanData numbered_span(std::uint8_t trace, std::uint8_t id, std::uint8_t parent, std::string name,
+                                       std::uint64_t start_ms, std::uint64_t end_ms) {
+  tracing::SpanData s;
+  s.trace_id = filled_trace_id(trace);
+  s.span_id = filled_span_id(id);
+  if (parent != 0) s.parent_span_id = filled_span_id(parent);
+  s.name = std::move(name);
+  s.start_unix_ns = t0 + start_ms * 1'000'000;
+  s.end_unix_ns = t0 + end_ms * 1'000'000;
+  return s;
 }
 
 }  // namespace agentrace::testing

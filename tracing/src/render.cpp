@@ -1,5 +1,7 @@
 #include "agentrace/tracing/render.hpp"
 
+#include "agentrace/base/printable.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cstdio>
@@ -70,27 +72,7 @@ std::string truncate_display(std::string_view text, std::size_t max_chars) {
   return out;
 }
 
-// Names and values come from models and users: a newline would break the layout and an escape
-// byte would drive the terminal, so control characters are made visible instead.
-std::string single_line(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\r') {
-      out += "\\r";
-    } else if (c == '\t') {
-      out += ' ';
-    } else if (u < 0x20 || u == 0x7F) {
-      out += '?';
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
+using base::single_line;  // names and values come from models and users
 
 std::string pad_right(std::string text, std::size_t width) {
   const std::size_t w = display_width(text);
