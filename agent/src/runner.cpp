@@ -20,6 +20,7 @@
 #include "run_context.hpp"
 #include "tool_calls.hpp"
 #include "traced_store.hpp"
+#include "waiter.hpp"
 
 namespace agentrace::agent {
 
@@ -86,6 +87,8 @@ struct Runner::Impl {
 
   // One agent's run, top-level or managed: the loop.
   asio::awaitable<RunResult> run_agent(detail::AgentRun run, std::string task, tr::SpanContext parent);
+  // The top-level run's cassette, on the run's strand, once its trace file is complete.
+  asio::awaitable<void> record_cassette(const detail::RunScope& scope, const std::string& task, RunResult& result);
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -325,10 +328,52 @@ asio::awaitable<RunResult> Runner::Impl::start(const Agent& agent, std::string t
     RunResult result =
         co_await asio::co_spawn(strand, impl->run_agent(std::move(run), std::move(task), parent), asio::use_awaitable);
     if (scope->recording) {
-      scope->recording->write(impl->tracing.cassette_dir(), *scope->root, recorded_task, scope->conversation_id, result);
+      auto recording = asio::co_spawn(strand, impl->record_cassette(*scope, recorded_task, result), asio::use_awaitable);
+      co_await std::move(recording);
     }
     co_return result;
   }(this, std::move(run), std::move(task), std::move(parent));
+}
+
+asio::awaitable<void> Runner::Impl::record_cassette(const detail::RunScope& scope, const std::string& task,
+                                                    RunResult& result) {
+  if (!tracing.writes_trace_files() || result.trace_id.empty()) {
+    scope.recording->write(tracing.cassette_dir(), *scope.root, task, scope.conversation_id, result);
+    co_return;
+  }
+  // A cassette never stands without its trace: its trace file is flushed first, and only then is
+  // the cassette written (whole, by a rename), so a process that dies in between leaves a trace
+  // without its cassette, not a cassette that points at nothing. Both block, so they run on the
+  // pool while the run's strand waits.
+  struct Pending {
+    std::mutex mutex;
+    bool done = false;
+    std::filesystem::path cassette;
+  };
+  auto pending = std::make_shared<Pending>();
+  auto waiter = std::make_shared<detail::Waiter>(co_await asio::this_coro::executor);
+  RunResult described;  // what the cassette records of the result
+  described.trace_id = result.trace_id;
+  described.status = result.status;
+  described.output = result.output;
+  asio::post(pool.get(), [this, pending, weak_waiter = std::weak_ptr<detail::Waiter>(waiter), recording = scope.recording,
+                          root = scope.root, task, conversation_id = scope.conversation_id,
+                          described = std::move(described)]() mutable {
+    tracing.flush_trace_files(std::chrono::seconds(5));
+    recording->write(tracing.cassette_dir(), *root, task, conversation_id, described);
+    std::lock_guard lock(pending->mutex);
+    pending->cassette = described.cassette;
+    pending->done = true;
+    if (auto w = weak_waiter.lock()) w->notify();  // the run waits for this: its context is alive
+  });
+  for (;;) {
+    {
+      std::lock_guard lock(pending->mutex);
+      if (pending->done) break;
+    }
+    co_await waiter->wait_until(detail::Deadline{});
+  }
+  result.cassette = pending->cassette;
 }
 
 RunResult Runner::run(const Agent& agent, std::string task, RunConfig config) {

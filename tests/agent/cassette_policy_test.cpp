@@ -113,3 +113,27 @@ TEST_CASE("cassettes asked for are written in full whatever the capture, and ref
     CHECK_FALSE(agent::CassetteOptions::from_env().enabled.has_value());
   }
 }
+
+TEST_CASE("a cassette is written only after its trace file is complete, run_async too", "[agent][cassette]") {
+  // run_async does not wait for the trace file as run() does; its cassette must not appear
+  // before the trace it belongs to (a process that dies then would leave a cassette of nothing).
+  TempDir dir;
+  auto options = options_into(dir.path(), agent::ContentCapture::full);
+  options.default_tracing.also_export = {};
+  agent::Runner runner(options);
+  asio::io_context io;
+  agent::RunResult result;
+  const agent::Agent agent = answering_agent();
+  asio::co_spawn(io, runner.run_async(agent, "Answer at length."), [&](std::exception_ptr e, agent::RunResult r) {
+    REQUIRE_FALSE(e);
+    result = std::move(r);
+  });
+  io.run();
+  REQUIRE(result.ok());
+  REQUIRE_FALSE(result.cassette.empty());
+  CHECK(std::filesystem::exists(result.cassette));
+  const auto trace = dir.path() / (result.trace_id + ".jsonl");
+  REQUIRE(std::filesystem::exists(trace));  // already, before the Runner flushes or ends
+  const std::string text = read(trace);
+  CHECK(text.find("\"name\":\"invoke_agent answerer\"") != std::string::npos);  // the root, which ends last
+}
