@@ -3,18 +3,20 @@
 // Also where its cassettes go. Internal to the Runner.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <memory>
 
 #include "agentrace/agent/runner.hpp"
+#include "agentrace/base/asio.hpp"
 
 namespace agentrace::agent::detail {
 
 class RunnerTracing {
  public:
   explicit RunnerTracing(const RunnerOptions& options);
-  ~RunnerTracing();  // shuts the default tracing down (at most 5 s)
+  ~RunnerTracing();  // shuts the default tracing down (at most 5 s), then applies the retention
   RunnerTracing(const RunnerTracing&) = delete;
   RunnerTracing& operator=(const RunnerTracing&) = delete;
 
@@ -28,12 +30,19 @@ class RunnerTracing {
   void flush_trace_files(std::chrono::milliseconds timeout);
   // Waits until every span of finished runs has been exported, wherever it goes.
   bool flush(std::chrono::milliseconds timeout);
+  // After a top-level run: the retention of the trace directory, on `pool`, unless it ran less
+  // than a second ago or is running (a no-op without limits or trace files).
+  void apply_retention_soon(asio::thread_pool& pool);
 
  private:
   tracing::Tracer tracer_;
   std::shared_ptr<tracing::TracerProvider> default_provider_;  // set when the default tracing is used
   tracing::SpanProcessor* trace_files_ = nullptr;              // default_provider_'s processor for the files
   std::filesystem::path cassette_dir_;
+  std::filesystem::path trace_dir_;
+  TraceRetention retention_;
+  std::atomic<bool> pruning_{false};
+  std::atomic<std::int64_t> last_prune_ns_{0};  // steady clock
 };
 
 }  // namespace agentrace::agent::detail

@@ -331,6 +331,7 @@ asio::awaitable<RunResult> Runner::Impl::start(const Agent& agent, std::string t
       auto recording = asio::co_spawn(strand, impl->record_cassette(*scope, recorded_task, result), asio::use_awaitable);
       co_await std::move(recording);
     }
+    impl->tracing.apply_retention_soon(impl->pool.get());
     co_return result;
   }(this, std::move(run), std::move(task), std::move(parent));
 }

@@ -17,6 +17,8 @@
 
 #include <any>
 #include <chrono>
+#include <cstdint>
+#include <string_view>
 #include <filesystem>
 #include <functional>
 #include <iosfwd>
@@ -144,9 +146,26 @@ struct RunConfig {
 
 // Where spans go when the Runner is given no tracer and no global provider is enabled: one JSONL
 // file per trace, `<trace_dir>/<trace id>.jsonl`, and one log line per top-level run naming it.
+// How much of the trace directory the default tracing keeps. Each limit is off when unset; the
+// oldest traces (by last write; a trace's cassette goes with it) are deleted until all hold.
+// Applied off the run's thread after top-level runs (at most once a second) and when the Runner
+// ends. Other files in the directory are left alone.
+//   AGENTRACE_TRACE_RETENTION="count=500,age=7d,size=1GiB" (age in s, m, h or d; size in B, KB,
+//   MB, GB, KiB, MiB or GiB), any of the three.
+struct TraceRetention {
+  std::optional<std::size_t> max_traces{};
+  std::optional<std::chrono::seconds> max_age{};
+  std::optional<std::uint64_t> max_bytes{};
+  [[nodiscard]] bool limited() const noexcept { return max_traces || max_age || max_bytes; }
+  // Parses the variable's syntax; an invalid part is warned about once and left unset.
+  static TraceRetention parse(std::string_view text);
+  static TraceRetention from_env();
+};
+
 struct DefaultTracing {
   bool enabled = true;                                  // AGENTRACE_TRACES=off disables
   std::filesystem::path trace_dir = ".agentrace/traces";  // AGENTRACE_TRACE_DIR
+  TraceRetention retention = TraceRetention::from_env();  // default: everything is kept
   // Where the same spans also go, on a batch worker of their own, while the files stay (view,
   // list and replay read them): called once, when the Runner is made, with how an agent run's
   // trace is best drawn (schema::render_options()) for an exporter that prints it; null (or a
