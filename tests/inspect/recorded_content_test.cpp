@@ -192,7 +192,8 @@ std::vector<tracing::SpanData> two_step_trace() {
 }  // namespace
 
 TEST_CASE("the summary shows a failed tool's message and the model's thought beside its calls", "[inspect]") {
-  const auto views = inspect::build_trace_views(two_step_trace());
+  const auto spans = two_step_trace();  // the views point into it
+  const auto views = inspect::build_trace_views(spans);
   const auto text = inspect::render_summary(views.front());
   CHECK_THAT(text, Catch::Contains("[error: invalid_arguments: a: expected integer, got string]"));
   CHECK_THAT(text, Catch::Contains("thought: Let me add."));
@@ -200,7 +201,8 @@ TEST_CASE("the summary shows a failed tool's message and the model's thought bes
 }
 
 TEST_CASE("the step view can show only the messages the model had not seen", "[inspect]") {
-  const auto views = inspect::build_trace_views(two_step_trace());
+  const auto spans = two_step_trace();  // the views point into it
+  const auto views = inspect::build_trace_views(spans);
   const auto whole = inspect::render_iteration(views.front(), 2);
   REQUIRE(whole);
   CHECK_THAT(*whole, Catch::Contains("Add 2 and 3."));
