@@ -411,7 +411,9 @@ RunResult Runner::run(const Agent& agent, std::string task, RunConfig config) {
   // its batch worker: the agent's thread never waits on export (flush() or the Runner's
   // destruction waits for it).
   if (impl_->tracing.writes_trace_files() && !result->trace_id.empty()) {
-    impl_->tracing.flush_trace_files(std::chrono::seconds(5));
+    // A cassette is written only once the trace file is flushed (record_cassette): then the file
+    // is complete already, and a second wait for the worker would only cost a wake-up.
+    if (result->cassette.empty()) impl_->tracing.flush_trace_files(std::chrono::seconds(5));
     if (impl_->options.log_trace_location) {
       tracing::logger()->info("agentrace: trace {} written to {}", result->trace_id,
                    (impl_->options.default_tracing.trace_dir / (result->trace_id + ".jsonl")).string());
