@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "append_file.hpp"
+#include "read_checks.hpp"
 #include "trace_file.hpp"
 
 namespace agentrace::formats {
@@ -361,11 +362,22 @@ std::string to_jsonl_line(const tracing::SpanData& span) {
 }
 
 tracing::SpanData from_jsonl_line(std::string_view line) {
+  std::vector<std::string> notes;
+  return from_jsonl_line(line, ReadLimits{}, notes);
+}
+
+tracing::SpanData from_jsonl_line(std::string_view line, const ReadLimits& limits, std::vector<std::string>& notes) {
+  if (line.size() > limits.max_line_bytes) {
+    throw std::invalid_argument("the line is " + std::to_string(line.size()) + " bytes, longer than " +
+                                std::to_string(limits.max_line_bytes) + " bytes");
+  }
   Json j;
   try {
     j = Json::parse(line.begin(), line.end());
   } catch (const Json::parse_error& e) {
     throw detail::json_syntax_error(e.what(), e.byte);
+  } catch (const Json::out_of_range& e) {
+    throw std::invalid_argument(detail::number_error(e.what()));
   }
   if (!j.is_object()) throw std::invalid_argument(std::string("expected a JSON object, got ") + j.type_name());
 
@@ -389,20 +401,36 @@ tracing::SpanData from_jsonl_line(std::string_view line) {
   s.links = read_list<tracing::Link>(j, "links", read_link);
   s.dropped_links_count = optional_dropped(j, "", "dropped_links_count");
   s.source = read_source(j);
+  detail::enforce_limits(s, limits, notes);
   return s;
 }
 
-JsonlReadResult read_jsonl(std::istream& in) {
+JsonlReadResult read_jsonl(std::istream& in, const ReadLimits& limits) {
   JsonlReadResult result;
   std::string line;
   std::size_t number = 0;
-  while (std::getline(in, line)) {
+  std::size_t total = 0;
+  bool too_long = false;
+  std::vector<std::string> notes;
+  while (detail::read_bounded_line(in, line, limits.max_line_bytes, too_long, total)) {
     ++number;
+    if (total > limits.max_file_bytes) {
+      result.errors.push_back(JsonlError{number, "the input is larger than " + std::to_string(limits.max_file_bytes) +
+                                                     " bytes, the most a trace file may have: the rest is not read"});
+      break;
+    }
+    if (too_long) {
+      result.errors.push_back(JsonlError{number, "the line is longer than " + std::to_string(limits.max_line_bytes) +
+                                                     " bytes, the most a span's line may have"});
+      continue;
+    }
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (number == 1 && line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);  // editors' byte order mark
     if (is_blank(line)) continue;
     try {
-      result.spans.push_back(from_jsonl_line(line));
+      notes.clear();
+      result.spans.push_back(from_jsonl_line(line, limits, notes));
+      for (auto& note : notes) result.errors.push_back(JsonlError{number, std::move(note)});
     } catch (const std::exception& e) {
       result.errors.push_back(JsonlError{number, e.what()});
     }
@@ -435,24 +463,26 @@ std::invalid_argument detail::json_syntax_error(std::string_view what, std::size
   return std::invalid_argument("not valid JSON at byte " + std::to_string(byte) + ": " + text);
 }
 
-JsonlReadResult detail::read_trace_file_with(const std::filesystem::path& path, JsonlReadResult (*parse)(std::istream&)) {
-  std::error_code ec;
-  // An ifstream opens a directory without complaint and then reads nothing.
-  if (std::filesystem::is_directory(path, ec)) {
-    throw std::system_error(std::make_error_code(std::errc::is_a_directory), "cannot read '" + path.string() + "'");
-  }
+JsonlReadResult detail::read_trace_file_with(const std::filesystem::path& path,
+                                             JsonlReadResult (*parse)(std::istream&, const ReadLimits&),
+                                             const ReadLimits& limits) {
+  // An ifstream opens a directory without complaint and then reads nothing, and /dev/zero
+  // without end.
+  check_trace_file(path, limits);
   errno = 0;
   std::ifstream in(path, std::ios::binary);
   if (!in.is_open()) {
     const int err = errno != 0 ? errno : EIO;
     throw std::system_error(err, std::generic_category(), "cannot open '" + path.string() + "'");
   }
-  JsonlReadResult result = parse(in);
+  JsonlReadResult result = parse(in, limits);
   if (in.bad()) throw std::system_error(EIO, std::generic_category(), "error reading '" + path.string() + "'");
   return result;
 }
 
-JsonlReadResult read_jsonl_file(const std::filesystem::path& path) { return detail::read_trace_file_with(path, read_jsonl); }
+JsonlReadResult read_jsonl_file(const std::filesystem::path& path, const ReadLimits& limits) {
+  return detail::read_trace_file_with(path, read_jsonl, limits);
+}
 
 JsonlFileExporter::JsonlFileExporter(std::filesystem::path path) : path_(std::move(path)) {
   file_ = detail::open_for_appending(path_);

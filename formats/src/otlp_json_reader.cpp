@@ -17,7 +17,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "agentrace/base/json_depth.hpp"
 #include "otlp_flags.hpp"
+#include "read_checks.hpp"
 #include "trace_file.hpp"
 
 namespace agentrace::formats {
@@ -225,8 +227,10 @@ KeyValue key_value(const Json& kv, const std::string& field) {
 }
 
 // An AnyValue as plain JSON: how maps, bytes and nested arrays, which attributes cannot hold,
-// are kept (as the text of this JSON).
-Json plain_json(const Json& any, const std::string& field);
+// are kept (as the text of this JSON). `depth` counts the AnyValues around this one: nesting
+// beyond base::max_json_depth is refused rather than followed (each level is a call here and
+// another in dump(), and a document of 140 KB can nest 5,000 levels).
+Json plain_json(const Json& any, const std::string& field, std::size_t depth = 1);
 
 std::optional<tracing::AttributeValue> read_scalar(const Json& any, const std::string& field, bool nested_ok) {
   check_object(any, field);
@@ -239,25 +243,28 @@ std::optional<tracing::AttributeValue> read_scalar(const Json& any, const std::s
   if (const Json* d = member(any, "doubleValue", "double_value")) return read_double(*d, field + ".doubleValue");
   if (const Json* y = member(any, "bytesValue", "bytes_value")) return read_string(*y, field + ".bytesValue");
   if (member(any, "kvlistValue", "kvlist_value") != nullptr || (nested_ok && member(any, "arrayValue", "array_value"))) {
-    return plain_json(any, field).dump();
+    return plain_json(any, field).dump(-1, ' ', false, Json::error_handler_t::replace);
   }
   return std::nullopt;
 }
 
-Json plain_json(const Json& any, const std::string& field) {
+Json plain_json(const Json& any, const std::string& field, std::size_t depth) {
+  if (depth > base::max_json_depth) {
+    fail(field, "values nest deeper than " + std::to_string(base::max_json_depth) + " levels");
+  }
   if (const Json* a = member(any, "arrayValue", "array_value")) {
     check_object(*a, field + ".arrayValue");
     Json out = Json::array();
     for_each_in(*a, "values", field + ".arrayValue.",
-                [&out](const Json& value, const std::string& at) { out.push_back(plain_json(value, at)); });
+                [&out, depth](const Json& value, const std::string& at) { out.push_back(plain_json(value, at, depth + 1)); });
     return out;
   }
   if (const Json* m = member(any, "kvlistValue", "kvlist_value")) {
     check_object(*m, field + ".kvlistValue");
     Json out = Json::object();
-    for_each_in(*m, "values", field + ".kvlistValue.", [&out](const Json& element, const std::string& at) {
+    for_each_in(*m, "values", field + ".kvlistValue.", [&out, depth](const Json& element, const std::string& at) {
       const KeyValue kv = key_value(element, at);
-      out[read_string(kv.key, at + ".key")] = kv.value != nullptr ? plain_json(*kv.value, at + ".value") : Json();
+      out[read_string(kv.key, at + ".key")] = kv.value != nullptr ? plain_json(*kv.value, at + ".value", depth + 1) : Json();
     });
     return out;
   }
@@ -310,9 +317,24 @@ tracing::AttributeValue read_array(const Json& array, const std::string& field) 
   return out;
 }
 
-tracing::Attributes read_attributes(const Json& object, const std::string& prefix) {
+// What a lenient reading left out, as notes; strict reading (Notes == nullptr) throws instead.
+using Notes = std::vector<std::string>;
+
+// Runs `read`; with notes, a failure becomes a note that `what` was skipped.
+template <typename Read>
+void skippable(Notes* notes, std::string_view what, Read read) {
+  if (notes == nullptr) return read();
+  try {
+    read();
+  } catch (const std::invalid_argument& e) {
+    notes->push_back(std::string(what) + " skipped: " + e.what());
+  }
+}
+
+tracing::Attributes read_attributes(const Json& object, const std::string& prefix, Notes* notes) {
   tracing::Attributes out;
-  for_each_in(object, "attributes", prefix, [&out](const Json& element, const std::string& at) {
+  for_each_in(object, "attributes", prefix, [&out, notes](const Json& element, const std::string& at) {
+    skippable(notes, "attribute", [&] {
     const KeyValue kv = key_value(element, at);
     if (kv.value == nullptr) return;  // an empty value has no type to keep
     std::optional<tracing::AttributeValue> v;
@@ -322,6 +344,7 @@ tracing::Attributes read_attributes(const Json& object, const std::string& prefi
       v = read_scalar(*kv.value, at + ".value", false);
     }
     if (v) out.emplace_back(read_string(kv.key, at + ".key"), std::move(*v));
+    });
   });
   return out;
 }
@@ -336,7 +359,7 @@ void apply_flags(std::uint32_t flags, tracing::TraceFlags& trace_flags, bool& re
   remote = (flags & detail::otlp_flag_has_is_remote) != 0 && (flags & detail::otlp_flag_is_remote) != 0;
 }
 
-tracing::SpanData read_span(const Json& j, const std::string& field, const tracing::SpanSource* source) {
+tracing::SpanData read_span(const Json& j, const std::string& field, const tracing::SpanSource* source, Notes* notes) {
   check_object(j, field);
   const std::string p = field + ".";
   tracing::SpanData s;
@@ -361,9 +384,9 @@ tracing::SpanData read_span(const Json& j, const std::string& field, const traci
   if (const Json* v = member(j, "endTimeUnixNano", "end_time_unix_nano")) {
     s.end_unix_ns = read_integer<std::uint64_t>(*v, p + "endTimeUnixNano");
   }
-  s.attributes = read_attributes(j, p);
+  s.attributes = read_attributes(j, p, notes);
   s.dropped_attributes_count = optional_u32(j, "droppedAttributesCount", "dropped_attributes_count", p);
-  s.events = read_list<tracing::Event>(j, "events", p, [](const Json& e, const std::string& at) {
+  s.events = read_list<tracing::Event>(j, "events", p, [notes](const Json& e, const std::string& at) {
     check_object(e, at);
     const std::string ep = at + ".";
     tracing::Event event;
@@ -371,12 +394,12 @@ tracing::SpanData read_span(const Json& j, const std::string& field, const traci
       event.time_unix_ns = read_integer<std::uint64_t>(*v, ep + "timeUnixNano");
     }
     if (const Json* v = member(e, "name")) event.name = read_string(*v, ep + "name");
-    event.attributes = read_attributes(e, ep);
+    event.attributes = read_attributes(e, ep, notes);
     event.dropped_attributes_count = optional_u32(e, "droppedAttributesCount", "dropped_attributes_count", ep);
     return event;
   });
   s.dropped_events_count = optional_u32(j, "droppedEventsCount", "dropped_events_count", p);
-  s.links = read_list<tracing::Link>(j, "links", p, [](const Json& l, const std::string& at) {
+  s.links = read_list<tracing::Link>(j, "links", p, [notes](const Json& l, const std::string& at) {
     check_object(l, at);
     const std::string lp = at + ".";
     tracing::Link link;
@@ -385,7 +408,7 @@ tracing::SpanData read_span(const Json& j, const std::string& field, const traci
     if (const Json* v = member(l, "traceState", "trace_state")) {
       link.context.trace_state = read_string(*v, lp + "traceState");
     }
-    link.attributes = read_attributes(l, lp);
+    link.attributes = read_attributes(l, lp, notes);
     link.dropped_attributes_count = optional_u32(l, "droppedAttributesCount", "dropped_attributes_count", lp);
     if (const Json* v = member(l, "flags")) {
       apply_flags(read_u32(*v, lp + "flags"), link.context.flags, link.context.remote);
@@ -409,7 +432,11 @@ const tracing::SpanSource* read_source(tracing::Resource resource, tracing::Inst
   return &tracing::SpanSource::intern(std::move(resource), std::move(scope));
 }
 
-void read_request(const Json& request, std::vector<tracing::SpanData>& out) {
+// With `notes` (reading a file), a bad attribute or span is skipped with a note and the rest
+// kept, and the size caps of `limits` apply; without (one request, as a receiver takes it), the
+// first problem throws.
+void read_request(const Json& request, std::vector<tracing::SpanData>& out, Notes* notes = nullptr,
+                  const ReadLimits& limits = {}) {
   if (!request.is_object()) fail("request", std::string("expected a JSON object, got ") + request.type_name());
   const Json* list = member(request, "resourceSpans", "resource_spans");
   if (list == nullptr) return;
@@ -421,7 +448,7 @@ void read_request(const Json& request, std::vector<tracing::SpanData>& out) {
     tracing::Resource resource;
     if (const Json* res = member(resource_spans, "resource")) {
       check_object(*res, rp + ".resource");
-      resource.attributes = read_attributes(*res, rp + ".resource.");
+      resource.attributes = read_attributes(*res, rp + ".resource.", notes);
     }
     const char* scope_key = "scopeSpans";
     const Json* scopes = member(resource_spans, "scopeSpans", "scope_spans");
@@ -444,8 +471,21 @@ void read_request(const Json& request, std::vector<tracing::SpanData>& out) {
         if (const Json* v = member(*sc, "version")) scope.version = read_string(*v, cp + ".scope.version");
       }
       const tracing::SpanSource* source = read_source(resource, std::move(scope));
-      for_each_in(scope_spans, "spans", cp + ".",
-                  [&](const Json& span, const std::string& at) { out.push_back(read_span(span, at, source)); });
+      for_each_in(scope_spans, "spans", cp + ".", [&](const Json& span, const std::string& at) {
+        skippable(notes, "span", [&] {
+          tracing::SpanData s = read_span(span, at, source, notes);
+          if (notes != nullptr) {
+            Notes dropped;
+            try {
+              detail::enforce_limits(s, limits, dropped);
+            } catch (const std::invalid_argument& e) {
+              throw std::invalid_argument(at + "." + e.what());
+            }
+            for (auto& d : dropped) notes->push_back(at + ": " + d);
+          }
+          out.push_back(std::move(s));
+        });
+      });
     }
   }
 }
@@ -455,6 +495,8 @@ Json parse_json(std::string_view text) {
     return Json::parse(text.begin(), text.end());
   } catch (const Json::parse_error& e) {
     throw detail::json_syntax_error(e.what(), e.byte);
+  } catch (const Json::out_of_range& e) {
+    throw std::invalid_argument(detail::number_error(e.what()));
   }
 }
 
@@ -471,21 +513,37 @@ std::vector<tracing::SpanData> from_otlp_json(std::string_view json) {
   return out;
 }
 
-JsonlReadResult read_otlp_json(std::istream& in) {
-  std::string text(std::istreambuf_iterator<char>(in), {});
-  if (text.starts_with("\xEF\xBB\xBF")) text.erase(0, 3);  // editors' byte order mark
+JsonlReadResult read_otlp_json(std::istream& in, const ReadLimits& limits) {
   JsonlReadResult result;
+  // Read whole (a document may be pretty-printed over many lines), but no more than the cap.
+  std::string text;
+  {
+    std::array<char, 1 << 16> chunk{};
+    while (in.read(chunk.data(), chunk.size()) || in.gcount() > 0) {
+      text.append(chunk.data(), static_cast<std::size_t>(in.gcount()));
+      if (text.size() > limits.max_file_bytes) {
+        result.errors.push_back(JsonlError{1, "the input is larger than " + std::to_string(limits.max_file_bytes) +
+                                                  " bytes, the most a trace file may have"});
+        return result;
+      }
+    }
+    if (!in.bad()) in.clear(in.rdstate() & ~std::ios::failbit);
+  }
+  if (text.starts_with("\xEF\xBB\xBF")) text.erase(0, 3);  // editors' byte order mark
   if (is_blank(text)) return result;
 
   // One document, pretty-printed or on one line.
   const Json whole = Json::parse(text, nullptr, false);
   if (!whole.is_discarded()) {
+    Notes notes;
     try {
-      read_request(whole, result.spans);
+      read_request(whole, result.spans, &notes, limits);
     } catch (const std::exception& e) {
+      // Only what holds the spans (resourceSpans, scopeSpans) can fail as a whole.
       result.spans.clear();
       result.errors.push_back(JsonlError{1, e.what()});
     }
+    for (auto& note : notes) result.errors.push_back(JsonlError{1, std::move(note)});
     return result;
   }
 
@@ -527,23 +585,28 @@ JsonlReadResult read_otlp_json(std::istream& in) {
     ++number;
     std::string_view line = std::string_view(text).substr(at, end - at);
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (!is_blank(line)) {
+    if (line.size() > limits.max_line_bytes) {
+      result.errors.push_back(JsonlError{number, "the line is " + std::to_string(line.size()) + " bytes, longer than " +
+                                                     std::to_string(limits.max_line_bytes) + " bytes"});
+    } else if (!is_blank(line)) {
+      Notes notes;
       try {
         const Json request = parse_json(line);
         std::vector<tracing::SpanData> spans;
-        read_request(request, spans);
+        read_request(request, spans, &notes, limits);
         std::move(spans.begin(), spans.end(), std::back_inserter(result.spans));
       } catch (const std::exception& e) {
         result.errors.push_back(JsonlError{number, e.what()});
       }
+      for (auto& note : notes) result.errors.push_back(JsonlError{number, std::move(note)});
     }
     at = end + 1;
   }
   return result;
 }
 
-JsonlReadResult read_otlp_json_file(const std::filesystem::path& path) {
-  return detail::read_trace_file_with(path, read_otlp_json);
+JsonlReadResult read_otlp_json_file(const std::filesystem::path& path, const ReadLimits& limits) {
+  return detail::read_trace_file_with(path, read_otlp_json, limits);
 }
 
 bool looks_like_otlp_json(std::string_view head) noexcept {

@@ -13,7 +13,9 @@ namespace agentrace::formats::detail {
 
 // Runs `parse` over the file. Throws std::system_error for a directory, a file that cannot be
 // opened, or a read error; what `parse` finds malformed is in the result.
-JsonlReadResult read_trace_file_with(const std::filesystem::path& path, JsonlReadResult (*parse)(std::istream&));
+// Refuses devices and files larger than limits.max_file_bytes first (read_checks.hpp).
+JsonlReadResult read_trace_file_with(const std::filesystem::path& path,
+                                     JsonlReadResult (*parse)(std::istream&, const ReadLimits&), const ReadLimits& limits);
 
 // The error for a line the JSON parser rejected, from its message `what` and the byte offset:
 // "not valid JSON at byte N: <reason>", the reason's quote of what was read ("last read: '...'",

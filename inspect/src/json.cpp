@@ -123,7 +123,7 @@ nlohmann::json to_json(const TraceView& view) {
   out["runs"] = std::move(runs);
   json gaps = json::array();
   for (const auto& g : view.gaps) {
-    gaps.push_back({{"kind", g.kind == Gap::Kind::unended ? "unended" : "missing_parent"},
+    gaps.push_back({{"kind", g.kind == Gap::Kind::unended ? "unended" : g.kind == Gap::Kind::parent_cycle ? "parent_cycle" : "missing_parent"},
                     {"span_id", g.span->span_id.hex()},
                     {"name", g.span->name},
                     {"description", g.description}});

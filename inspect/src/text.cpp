@@ -139,34 +139,81 @@ std::string action_line(const IterationView& it) {
   return it.action;
 }
 
+// Managed runs nest without limit in a file; past this many levels of indentation a line keeps
+// its indentation and says its level instead, so the text stays linear in the runs.
+constexpr int max_drawn_indent = 64;
+
+// A run, its iterations and, under the tool call that started each, its managed runs: depth
+// first with an explicit stack, since a file can nest runs 100,000 deep.
 void summary_run(const TraceView& view, std::size_t index, int indent, const Style& st,
                  const InspectRenderOptions& options, std::string& out) {
-  const AgentRunView& run = view.runs[index];
-  const std::string pad(static_cast<std::size_t>(indent) * 2, ' ');
-  out += pad + st.bold(run.agent) + "  " + status_mark(st, run.status) + "  " + std::to_string(run.iterations.size()) +
-         (run.iterations.size() == 1 ? " step  " : " steps  ") + duration(run.span) + "  tokens " + tokens_text(run.own);
-  if (run.total != run.own) out += " (with managed agents " + tokens_text(run.total) + ")";
-  out += '\n';
-  if (!run.input.empty()) out += pad + "  " + st.dim("task: " + one_line(run.input, options.width)) + '\n';
-  for (const auto& it : run.iterations) {
-    std::string line = pad + "  step " + std::to_string(it.number) + "  " + duration(it.span) + "  " + tokens_text(it.own);
-    const bool failed = !it.error.empty() || (it.span != nullptr && is_error(*it.span));
-    line += "  " + (failed ? st.red(action_line(it)) : action_line(it));
-    out += line + '\n';
-    // What the model said beside its tool calls (its reasoning, "Converting the amount..."): the
-    // final answer is shown as the action already.
-    if (it.action != "final_answer" && !it.chats.empty() && !it.chats.back().output_text.empty()) {
-      const std::size_t lead = pad.size() + 4 + std::string_view("thought: ").size();
-      const std::size_t room = options.width > lead + 20 ? options.width - lead : 20;
-      out += pad + "    " + st.dim("thought: " + one_line(it.chats.back().output_text, room)) + '\n';
+  struct Frame {
+    std::size_t run;
+    int indent;
+    std::size_t iteration = 0;
+    std::size_t tool = 0;
+    std::size_t child = 0;
+    bool step_shown = false;
+  };
+  std::vector<Frame> stack{Frame{index, indent}};
+  auto pad_of = [](int level) { return std::string(static_cast<std::size_t>(std::min(level, max_drawn_indent)) * 2, ' '); };
+  bool opened = false;
+  while (!stack.empty()) {
+    Frame& f = stack.back();
+    const AgentRunView& run = view.runs[f.run];
+    const std::string pad = pad_of(f.indent);
+    if (!opened) {
+      const std::string level = f.indent > max_drawn_indent ? "[level " + std::to_string(f.indent / 2) + "] " : "";
+      out += pad + level + st.bold(run.agent) + "  " + status_mark(st, run.status) + "  " +
+             std::to_string(run.iterations.size()) + (run.iterations.size() == 1 ? " step  " : " steps  ") +
+             duration(run.span) + "  tokens " + tokens_text(run.own);
+      if (run.total != run.own) out += " (with managed agents " + tokens_text(run.total) + ")";
+      out += '\n';
+      if (!run.input.empty()) out += pad + "  " + st.dim("task: " + one_line(run.input, options.width)) + '\n';
+      opened = true;
     }
-    for (const auto& t : it.tools) {
-      for (std::size_t child : t.agent_runs) summary_run(view, child, indent + 2, st, options, out);
+    std::optional<Frame> next;
+    while (!next && f.iteration < run.iterations.size()) {
+      const IterationView& it = run.iterations[f.iteration];
+      if (!f.step_shown) {
+        std::string line = pad + "  step " + std::to_string(it.number) + "  " + duration(it.span) + "  " + tokens_text(it.own);
+        const bool failed = !it.error.empty() || (it.span != nullptr && is_error(*it.span));
+        line += "  " + (failed ? st.red(action_line(it)) : action_line(it));
+        out += line + '\n';
+        // What the model said beside its tool calls (its reasoning, "Converting the amount..."):
+        // the final answer is shown as the action already.
+        if (it.action != "final_answer" && !it.chats.empty() && !it.chats.back().output_text.empty()) {
+          const std::size_t lead = pad.size() + 4 + std::string_view("thought: ").size();
+          const std::size_t room = options.width > lead + 20 ? options.width - lead : 20;
+          out += pad + "    " + st.dim("thought: " + one_line(it.chats.back().output_text, room)) + '\n';
+        }
+        f.step_shown = true;
+      }
+      while (!next && f.tool < it.tools.size()) {
+        const auto& runs = it.tools[f.tool].agent_runs;
+        if (f.child < runs.size()) {
+          next = Frame{runs[f.child++], f.indent + 2};
+        } else {
+          ++f.tool;
+          f.child = 0;
+        }
+      }
+      if (!next) {
+        ++f.iteration;
+        f.tool = 0;
+        f.step_shown = false;
+      }
     }
-  }
-  if (!run.error.empty()) out += pad + "  " + st.red("error: " + one_line(run.error, options.width)) + '\n';
-  if (run.status == "completed" && !run.output.empty()) {
-    out += pad + "  " + st.cyan("answer: ") + one_line(run.output, options.width) + '\n';
+    if (next) {
+      stack.push_back(*next);  // f is not used past this point
+      opened = false;
+      continue;
+    }
+    if (!run.error.empty()) out += pad + "  " + st.red("error: " + one_line(run.error, options.width)) + '\n';
+    if (run.status == "completed" && !run.output.empty()) {
+      out += pad + "  " + st.cyan("answer: ") + one_line(run.output, options.width) + '\n';
+    }
+    stack.pop_back();
   }
 }
 
@@ -381,6 +428,15 @@ void iteration_full(const TraceView& view, const AgentRunView& run, const Iterat
   }
 }
 
+std::string_view gap_label(Gap::Kind kind) {
+  switch (kind) {
+    case Gap::Kind::unended: return "unended";
+    case Gap::Kind::parent_cycle: return "parent cycle";
+    case Gap::Kind::missing_parent: break;
+  }
+  return "missing parent";
+}
+
 bool agent_matches(const AgentRunView& run, std::string_view agent) {
   return agent.empty() ? !run.parent_run && run.span != nullptr : run.agent == agent;
 }
@@ -406,7 +462,7 @@ std::string render_summary(const TraceView& view, const InspectRenderOptions& op
   }
   if (!view.gaps.empty()) {
     out += '\n' + st.yellow("incomplete trace: " + counted(view.gaps.size(), "gap")) + '\n';
-    for (const auto& g : view.gaps) out += "  " + st.yellow(g.kind == Gap::Kind::unended ? "unended: " : "missing parent: ") + g.description + '\n';
+    for (const auto& g : view.gaps) out += "  " + st.yellow(std::string(gap_label(g.kind)) + ": ") + g.description + '\n';
   }
   return out;
 }

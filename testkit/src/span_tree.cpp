@@ -87,8 +87,12 @@ std::string draw_branch(const SpanTree& tree, const std::set<const SpanData*>& s
     std::vector<Item> items;
     for (std::size_t i = 0; i < count; ++i) {
       const bool last = i + 1 == count;
-      std::string lead = item.child_lead + (last ? "`-- " : "|-- ");
-      std::string child_lead = item.child_lead + (last ? "    " : "|   ");
+      // Past the renderer's drawn depth the indentation stops growing (a chain can be 100,000
+      // spans deep, and every line is cut to `width` anyway).
+      const bool deeper = item.child_lead.size() < 4 * tracing::max_drawn_depth;
+      const std::string base = deeper ? item.child_lead : item.child_lead.substr(0, item.child_lead.size() - 4);
+      std::string lead = base + (last ? "`-- " : "|-- ");
+      std::string child_lead = deeper ? base + (last ? "    " : "|   ") : item.child_lead;
       items.push_back(i < kids.size() ? Item{kids[i], 0, std::move(lead), std::move(child_lead)}
                                       : Item{nullptr, more, std::move(lead), std::move(child_lead)});
     }

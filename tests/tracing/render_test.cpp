@@ -311,12 +311,35 @@ TEST_CASE("a deep chain renders every level", "[tracing][render]") {
   }
   const auto tree = lines_of(render_tree(spans));
   REQUIRE(tree.size() == depth + 1);
-  CHECK(tree.back() == std::string(4 * (depth - 2), ' ') + "`-- level 999  2.00 ms");
+  // Indentation stops at max_drawn_depth; deeper lines say their level.
+  CHECK(tree[max_drawn_depth + 1] == std::string(4 * (max_drawn_depth - 1), ' ') + "`-- level 100  1.80 s");
+  CHECK(tree.back() == std::string(4 * (max_drawn_depth - 1), ' ') + "`-- [level 999] level 999  2.00 ms");
   RenderOptions options;
   options.width = 60;
   const auto timeline = lines_of(render_timeline(spans, options));
   REQUIRE(timeline.size() == depth + 1);
   for (std::size_t i = 1; i < timeline.size(); ++i) CHECK(timeline[i].size() == 60);
+}
+
+TEST_CASE("a chain 100,000 spans deep renders in lines of bounded width", "[tracing][render][bounded]") {
+  // Drawn in full, each line's indentation would grow with its depth: 20 GB of tree for this.
+  constexpr std::uint32_t depth = 100'000;
+  std::vector<SpanData> spans;
+  spans.reserve(depth);
+  for (std::uint32_t i = 0; i < depth; ++i) {
+    SpanData s = make_span(5, 0, 0, "s", i, 2 * depth - i);
+    s.span_id = SpanId(std::array<std::uint8_t, 8>{1, 0, 0, 0, static_cast<std::uint8_t>(i >> 24), static_cast<std::uint8_t>(i >> 16),
+                                                   static_cast<std::uint8_t>(i >> 8), static_cast<std::uint8_t>(i)});
+    if (i > 0) s.parent_span_id = spans.back().span_id;
+    spans.push_back(std::move(s));
+  }
+  for (const std::string& text : {render_tree(spans), render_timeline(spans)}) {
+    const auto lines = lines_of(text);
+    REQUIRE(lines.size() == depth + 1);
+    std::size_t widest = 0;
+    for (const auto& line : lines) widest = std::max(widest, line.size());
+    CHECK(widest <= 4 * max_drawn_depth + 40);
+  }
 }
 
 TEST_CASE("timeline lines fill the requested width", "[tracing][render]") {

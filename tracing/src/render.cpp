@@ -186,8 +186,15 @@ void layout_trace(std::vector<const SpanData*> spans, TraceLayout& out) {
       out.rows.push_back(Row{spans[f.index], {}, f.lead, f.child_base + (kids.empty() ? "    " : "|   "), f.depth});
       for (std::size_t j = kids.size(); j-- > 0;) {
         const bool last = j + 1 == kids.size();
-        stack.push_back(Frame{kids[j], f.child_base + (last ? "`-- " : "|-- "), f.child_base + (last ? "    " : "|   "),
-                              f.depth + 1});
+        // Past max_drawn_depth the children are drawn at their parent's indentation.
+        const bool deeper = f.depth + 1 <= max_drawn_depth || f.child_base.size() < 4;
+        const std::string& base = f.child_base;
+        if (deeper) {
+          stack.push_back(Frame{kids[j], base + (last ? "`-- " : "|-- "), base + (last ? "    " : "|   "), f.depth + 1});
+        } else {
+          const std::string outer = base.substr(0, base.size() - 4);
+          stack.push_back(Frame{kids[j], outer + (last ? "`-- " : "|-- "), base, f.depth + 1});
+        }
       }
     }
   };
@@ -369,6 +376,7 @@ void append_tree_trace(const TraceLayout& trace, const RenderOptions& options, s
     const SpanData& span = *row.span;
     const std::size_t line_start = out.size();
     out += row.lead;
+    if (row.depth > max_drawn_depth) out += "[level " + std::to_string(row.depth) + "] ";
     out += display_name(span);
     out += "  ";
     out += span.ended() ? format_duration(span.duration_ns()) : colored("(unfinished)", ansi_yellow, options.color);
@@ -418,7 +426,8 @@ void append_timeline_trace(const TraceLayout& trace, const RenderOptions& option
   out += "  total " + format_duration(total) + '\n';
 
   for (const Row& row : trace.rows) {
-    const std::string indent(2 * row.depth, ' ');
+    std::string indent(2 * std::min(row.depth, max_drawn_depth), ' ');
+    if (row.depth > max_drawn_depth) indent += "[level " + std::to_string(row.depth) + "] ";
     if (row.span == nullptr) {
       out += truncate_display(indent + row.marker, width) + '\n';
       continue;

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "agentrace/formats/read_limits.hpp"
 #include "agentrace/tracing/exporter.hpp"
 
 namespace agentrace::formats {
@@ -25,6 +26,9 @@ namespace agentrace::formats {
 std::string to_jsonl_line(const tracing::SpanData& span);
 // Parses one line; throws std::invalid_argument with a message naming the bad field.
 tracing::SpanData from_jsonl_line(std::string_view line);
+// The same within `limits` (read_limits.hpp): a line or a name beyond its cap throws; an
+// attribute beyond its cap is left out, with a note in `notes`.
+tracing::SpanData from_jsonl_line(std::string_view line, const ReadLimits& limits, std::vector<std::string>& notes);
 
 struct JsonlError {
   std::size_t line = 0;  // 1-based
@@ -33,12 +37,15 @@ struct JsonlError {
 
 struct JsonlReadResult {
   std::vector<tracing::SpanData> spans;
-  std::vector<JsonlError> errors;  // malformed lines; the other lines are still read
+  // Malformed lines (the other lines are still read), and what was left out of a span that was
+  // read (an attribute beyond its size cap), each with its line.
+  std::vector<JsonlError> errors;
 };
 
-JsonlReadResult read_jsonl(std::istream& in);
-// Throws std::system_error when the file cannot be opened.
-JsonlReadResult read_jsonl_file(const std::filesystem::path& path);
+JsonlReadResult read_jsonl(std::istream& in, const ReadLimits& limits = {});
+// Throws std::system_error when the file cannot be opened, is a directory, a device or a socket
+// (not a regular file or a pipe), or is larger than limits.max_file_bytes.
+JsonlReadResult read_jsonl_file(const std::filesystem::path& path, const ReadLimits& limits = {});
 
 // Appends each span as one line and flushes after each batch, so a crash loses at most the batch
 // being written. Creates parent directories.

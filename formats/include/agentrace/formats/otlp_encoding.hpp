@@ -47,9 +47,13 @@ std::vector<tracing::SpanData> from_otlp_json(std::string_view json);
 
 // A whole file: one request (pretty-printed or not), or one request per line as the
 // OpenTelemetry file exporters write it (errors then name their line; the other lines are read).
-JsonlReadResult read_otlp_json(std::istream& in);
-// Throws std::system_error when the file cannot be opened.
-JsonlReadResult read_otlp_json_file(const std::filesystem::path& path);
+// Unlike from_otlp_json, a bad attribute or span is skipped with a note in `errors` and the rest
+// read; nesting of kvlistValue/arrayValue deeper than base::max_json_depth (64) levels is such
+// a bad attribute, and so is one beyond the size caps of `limits`.
+JsonlReadResult read_otlp_json(std::istream& in, const ReadLimits& limits = {});
+// Throws std::system_error when the file cannot be opened, is not a regular file or a pipe, or
+// is larger than limits.max_file_bytes.
+JsonlReadResult read_otlp_json_file(const std::filesystem::path& path, const ReadLimits& limits = {});
 
 // Whether the start of a file is OTLP/JSON rather than agentrace's JSON Lines: its first object's
 // first key is "resourceSpans" (or "resource_spans"), where a span line's is "trace_id".

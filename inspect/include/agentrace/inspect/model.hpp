@@ -58,9 +58,11 @@ struct AgentRunView : schema::AgentRecord {
   std::vector<IterationView> iterations;
 };
 
-// Something the trace lacks: a span whose parent is not in the file, or a span that never ended.
+// Something the trace lacks: a span whose parent is not in the file, a span that never ended, or
+// a chain of parents that loops back to where it started (no writer does that, but a file can
+// hold it). A loop is cut above its earliest span, which is then shown as if it had no parent.
 struct Gap {
-  enum class Kind : std::uint8_t { missing_parent, unended };
+  enum class Kind : std::uint8_t { missing_parent, unended, parent_cycle };
   Kind kind = Kind::missing_parent;
   const tracing::SpanData* span = nullptr;
   std::string description;
@@ -81,7 +83,7 @@ struct Totals {
 
 struct TraceView {
   std::string trace_id;
-  std::vector<AgentRunView> runs;  // by start time; runs[i].parent_run < i
+  std::vector<AgentRunView> runs;  // by start time, parents first: runs[i].parent_run < i
   std::vector<Gap> gaps;
   Totals totals;
   std::uint64_t start_unix_ns = 0;
@@ -94,8 +96,15 @@ struct TraceView {
   [[nodiscard]] bool complete() const noexcept { return gaps.empty(); }
 };
 
+// What building cost, for tests that hold the builder to linear work on adversarial input.
+struct BuildStats {
+  std::size_t parent_steps = 0;    // steps up a parent chain (cycle search, run location)
+  std::size_t orphan_lookups = 0;  // steps without a run, grouped by their missing parent
+};
+
 // One view per trace id in `spans`, by start time. The views point into `spans`, which must
-// outlive them.
-std::vector<TraceView> build_trace_views(std::span<const tracing::SpanData> spans);
+// outlive them. Linear in the spans (up to the sorting and hashing): whatever the file holds,
+// each span is walked up from once.
+std::vector<TraceView> build_trace_views(std::span<const tracing::SpanData> spans, BuildStats* stats = nullptr);
 
 }  // namespace agentrace::inspect

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "agentrace/base/saturating.hpp"
 #include "agentrace/tracing/span_data.hpp"
 
 namespace agentrace::schema {
@@ -21,6 +22,12 @@ enum class SpanRole : std::uint8_t { agent, step, chat, decide, tool, memory, ot
 struct Tokens {
   std::int64_t input = 0;
   std::int64_t output = 0;
+  // Counts come from files: sums saturate at the int64 limits rather than overflow.
+  Tokens& operator+=(const Tokens& other) noexcept {
+    input = base::saturating_add(input, other.input);
+    output = base::saturating_add(output, other.output);
+    return *this;
+  }
   friend bool operator==(const Tokens&, const Tokens&) = default;
 };
 

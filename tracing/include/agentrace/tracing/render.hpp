@@ -12,6 +12,11 @@
 
 namespace agentrace::tracing {
 
+// Nesting is drawn this many levels deep; a span deeper than that (a file may chain 100,000
+// spans) is drawn at this depth with "[level N] " before its name, so that every line stays
+// narrow and the text linear in the spans.
+inline constexpr std::size_t max_drawn_depth = 100;
+
 struct RenderOptions {
   std::size_t width = 100;          // total line width of the timeline (at least 36 is used)
   bool color = false;               // ANSI colours (status marks, bars)
