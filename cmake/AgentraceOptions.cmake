@@ -11,7 +11,9 @@ endif()
 if(AGENTRACE_SANITIZE)
   set(_san "-fsanitize=${AGENTRACE_SANITIZE}")
   if(AGENTRACE_SANITIZE MATCHES "undefined")
-    string(APPEND _san " -fno-sanitize-recover=undefined")
+    # GCC's `undefined` leaves out float-cast-overflow (a double such as 1e300 cast to an
+    # integer), which outside input can cause: checked too.
+    string(APPEND _san " -fsanitize=float-cast-overflow -fno-sanitize-recover=undefined,float-cast-overflow")
   endif()
   separate_arguments(_san_list UNIX_COMMAND "${_san} -fno-omit-frame-pointer")
   add_compile_options(${_san_list})

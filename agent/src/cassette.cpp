@@ -2,6 +2,7 @@
 
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <system_error>
 
 namespace agentrace::agent {
@@ -26,6 +27,12 @@ std::string string_field(const json& j, const char* name, const std::string& whe
 int int_field(const json& j, const char* name, const std::string& where) {
   const json& v = field(j, name, where);
   if (!v.is_number_integer()) bad(where + "'" + name + "' must be an integer, got " + v.type_name());
+  // get<int>() of a larger number would wrap: 4294967297 must not read as 1.
+  if (v.is_number_unsigned() ? v.get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<int>::max())
+                             : v.get<std::int64_t>() < std::numeric_limits<int>::min() ||
+                                   v.get<std::int64_t>() > std::numeric_limits<int>::max()) {
+    bad(where + "'" + name + "' is out of range: " + v.dump());
+  }
   return v.get<int>();
 }
 
@@ -148,6 +155,18 @@ void Cassette::save(const std::filesystem::path& path) const {
 }
 
 Cassette Cassette::load(const std::filesystem::path& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::file_status status = fs::status(path, ec);
+  if (!ec && status.type() != fs::file_type::regular && status.type() != fs::file_type::not_found) {
+    throw std::system_error(std::make_error_code(std::errc::invalid_argument),
+                            "cannot read " + path.string() + ": not a regular file");
+  }
+  if (const auto size = fs::file_size(path, ec); !ec && size > max_file_bytes) {
+    throw std::system_error(std::make_error_code(std::errc::file_too_large),
+                            "cannot read " + path.string() + ": it is " + std::to_string(size) + " bytes, larger than " +
+                                std::to_string(max_file_bytes) + " bytes, the most a cassette may have");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::system_error(errno != 0 ? errno : ENOENT, std::generic_category(), "cannot open " + path.string());
   std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};

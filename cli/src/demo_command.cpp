@@ -22,6 +22,7 @@
 #include "agentrace/tracing/render.hpp"
 #include "demo_agents.hpp"
 #include "terminal.hpp"
+#include "writable.hpp"
 
 namespace agentrace::cli {
 namespace {
@@ -250,7 +251,31 @@ int run_demo(const DemoOptions& o) {
     std::fprintf(stderr, "agentrace demo: %s\n", e.what());
     return exit_failure;
   }
-  auto store = std::make_shared<memory::SqliteStore>(trace_dir / "demo-memory.sqlite");
+  // The researcher's memory lives beside the traces; a directory that cannot be written is said
+  // to be just that (not an SQLite error about a file in it), and the run goes on with its
+  // memory in a scratch directory.
+  std::unique_ptr<ScratchDir> scratch;
+  fs::path memory_dir = trace_dir;
+  if (const std::error_code denied = write_probe(trace_dir)) {
+    std::fprintf(stderr,
+                 "agentrace demo: warning: the trace directory %s cannot be written (%s): the run goes on, but "
+                 "keeps no trace or cassette there; give --trace-dir a directory you can write\n",
+                 trace_dir.c_str(), denied.message().c_str());
+    try {
+      scratch = std::make_unique<ScratchDir>("demo");
+      memory_dir = scratch->path();
+    } catch (const std::system_error& e) {
+      std::fprintf(stderr, "agentrace demo: %s\n", e.what());
+      return exit_failure;
+    }
+  }
+  std::shared_ptr<memory::SqliteStore> store;
+  try {
+    store = std::make_shared<memory::SqliteStore>(memory_dir / "demo-memory.sqlite");
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "agentrace demo: the agents' memory cannot be opened: %s\n", e.what());
+    return exit_failure;
+  }
   const agent::Agent manager = make_demo_agents(files, std::move(models.by_agent), store);
 
   std::printf("agentrace demo · %s\n", models.description.c_str());

@@ -9,6 +9,7 @@
 #include "demo_agents.hpp"
 #include "terminal.hpp"
 #include "trace_input.hpp"
+#include "writable.hpp"
 
 namespace agentrace::cli {
 namespace {
@@ -55,7 +56,18 @@ int run_replay(const ReplayCommandOptions& o) {
   // The agents: `agentrace replay` can rebuild the demo's; other programs replay their own agents
   // with agentrace::agent::replay().
   const DemoFiles files = DemoFiles::locate(o.data_dir);
-  auto store = std::make_shared<memory::SqliteStore>(cassette_file.parent_path() / "demo-memory.sqlite");
+  // The replayed agents' memory is a scratch store of its own, removed afterwards: a replay
+  // writes nothing beside the cassette (whose directory may be read-only, or another's) and
+  // starts from an empty memory as a first run does.
+  std::unique_ptr<ScratchDir> scratch;
+  std::shared_ptr<memory::SqliteStore> store;
+  try {
+    scratch = std::make_unique<ScratchDir>("replay");
+    store = std::make_shared<memory::SqliteStore>(scratch->path() / "demo-memory.sqlite");
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "agentrace replay: the replay's scratch memory cannot be made: %s\n", e.what());
+    return exit_failure;
+  }
   const agent::Agent demo = make_demo_agents(files, load_demo_script(files.script()), store);
   std::vector<std::string> demo_names;
   for (const auto& a : agent::Cassette::describe(demo)) demo_names.push_back(a.name);
@@ -73,6 +85,8 @@ int run_replay(const ReplayCommandOptions& o) {
 
   std::printf("replaying %s: %s, task: %s\n", cassette_file.c_str(),
               counted(cassette.calls.size(), "recorded model call", "recorded model calls").c_str(), cassette.task.c_str());
+  std::printf("memory: a scratch store in %s, removed afterwards (the replay writes nothing beside the cassette)\n",
+              scratch->path().c_str());
   const auto report = agent::replay(demo, cassette, original);
   write_all(stdout, report.describe(cassette));
   std::fflush(stdout);

@@ -141,7 +141,7 @@ std::string action_line(const IterationView& it) {
 
 // Managed runs nest without limit in a file; past this many levels of indentation a line keeps
 // its indentation and says its level instead, so the text stays linear in the runs.
-constexpr int max_drawn_indent = 64;
+constexpr int max_drawn_indent = 128;  // 64 levels of managed runs (2 steps each)
 
 // A run, its iterations and, under the tool call that started each, its managed runs: depth
 // first with an explicit stack, since a file can nest runs 100,000 deep.

@@ -4,7 +4,9 @@
 #include <stdexcept>
 #include <utility>
 
+#include "agentrace/base/saturating.hpp"
 #include "http_transport.hpp"
+#include "token_count.hpp"
 
 namespace agentrace::llm {
 
@@ -64,12 +66,13 @@ Json blocks_of(const Message& m) {
 Usage usage_from(const Json& u, Usage usage = {}) {
   if (!u.is_object()) return usage;
   if (u.contains("input_tokens") || u.contains("cache_read_input_tokens") || u.contains("cache_creation_input_tokens")) {
-    const std::int64_t cache_read = integer_or_zero(u, "cache_read_input_tokens");
-    usage.input_tokens = integer_or_zero(u, "input_tokens") + cache_read + integer_or_zero(u, "cache_creation_input_tokens");
+    const std::int64_t cache_read = detail::token_count(u, "cache_read_input_tokens");
+    usage.input_tokens = base::saturating_add(base::saturating_add(detail::token_count(u, "input_tokens"), cache_read),
+                                              detail::token_count(u, "cache_creation_input_tokens"));
     usage.cached_input_tokens = cache_read;
   }
-  if (u.contains("output_tokens")) usage.output_tokens = integer_or_zero(u, "output_tokens");
-  usage.total_tokens = usage.input_tokens + usage.output_tokens;
+  if (u.contains("output_tokens")) usage.output_tokens = detail::token_count(u, "output_tokens");
+  usage.total_tokens = base::saturating_add(usage.input_tokens, usage.output_tokens);
   return usage;
 }
 

@@ -7,6 +7,7 @@
 #include "agentrace/base/json_depth.hpp"
 #include "agentrace/base/json_text.hpp"
 
+#include <limits>
 #include <string_view>
 
 namespace agentrace::llm {
@@ -45,6 +46,9 @@ std::int64_t optional_integer(const Json& j, std::string_view owner, const char*
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) return fallback;
   if (!it->is_number_integer()) wrong_type(owner, key, "an integer", *it);
+  if (it->is_number_unsigned() && it->get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+    wrong_type(owner, key, "an integer within int64", *it);
+  }
   return it->get<std::int64_t>();
 }
 
@@ -252,7 +256,7 @@ void from_json(const Json& j, Usage& v) {
   out.input_tokens = optional_integer(j, owner, "input_tokens", 0);
   out.output_tokens = optional_integer(j, owner, "output_tokens", 0);
   // Hand-written usage often gives only the two parts.
-  out.total_tokens = optional_integer(j, owner, "total_tokens", out.input_tokens + out.output_tokens);
+  out.total_tokens = optional_integer(j, owner, "total_tokens", base::saturating_add(out.input_tokens, out.output_tokens));
   out.cached_input_tokens = optional_integer(j, owner, "cached_input_tokens", 0);
   v = out;
 }

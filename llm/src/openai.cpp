@@ -4,7 +4,9 @@
 #include <stdexcept>
 #include <utility>
 
+#include "agentrace/base/saturating.hpp"
 #include "http_transport.hpp"
+#include "token_count.hpp"
 
 namespace agentrace::llm {
 
@@ -70,11 +72,6 @@ std::string string_or_empty(const Json& j, const char* key) {
   return {};
 }
 
-std::int64_t integer_or_zero(const Json& j, const char* key) {
-  if (auto it = j.find(key); it != j.end() && it->is_number_integer()) return it->get<std::int64_t>();
-  return 0;
-}
-
 // A tool call's arguments string as JSON; invalid JSON stays raw for the Runner to report.
 void set_arguments(ToolCall& call, const std::string& text) {
   if (text.empty()) {  // some servers send "" for a function without parameters
@@ -87,12 +84,12 @@ void set_arguments(ToolCall& call, const std::string& text) {
 Usage usage_from(const Json& u) {
   Usage usage;
   if (!u.is_object()) return usage;
-  usage.input_tokens = integer_or_zero(u, "prompt_tokens");
-  usage.output_tokens = integer_or_zero(u, "completion_tokens");
-  usage.total_tokens = integer_or_zero(u, "total_tokens");
-  if (usage.total_tokens == 0) usage.total_tokens = usage.input_tokens + usage.output_tokens;
+  usage.input_tokens = detail::token_count(u, "prompt_tokens");
+  usage.output_tokens = detail::token_count(u, "completion_tokens");
+  usage.total_tokens = detail::token_count(u, "total_tokens");
+  if (usage.total_tokens == 0) usage.total_tokens = base::saturating_add(usage.input_tokens, usage.output_tokens);
   if (auto d = u.find("prompt_tokens_details"); d != u.end() && d->is_object()) {
-    usage.cached_input_tokens = integer_or_zero(*d, "cached_tokens");
+    usage.cached_input_tokens = detail::token_count(*d, "cached_tokens");
   }
   return usage;
 }

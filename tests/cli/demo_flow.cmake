@@ -61,7 +61,22 @@ run(list 0 list "${_traces}")
 expect(list "${list_out}" "TIME (UTC)" "manager" "completed" "4245/380" "2 runs")
 
 run(replay 0 replay "${_trace}")
-expect(replay "${replay_out}" "replay: MATCH (9 of 9 recorded model calls replayed)" "final answer: same" "span tree: same shape")
+expect(replay "${replay_out}" "replay: MATCH (9 of 9 recorded model calls replayed)" "final answer: same" "span tree: same shape"
+  "memory: a scratch store in ")
+
+# A replay writes nothing beside its cassette (a directory that may be read-only): the trace and
+# the cassette alone, copied into a directory of their own, are all it holds afterwards.
+string(REPLACE ".jsonl" ".cassette.json" _recorded_cassette "${_trace}")
+file(MAKE_DIRECTORY "${WORK_DIR}/replay_only")
+file(COPY "${_trace}" "${_recorded_cassette}" DESTINATION "${WORK_DIR}/replay_only")
+get_filename_component(_trace_name "${_trace}" NAME)
+run(replay_only 0 replay "${WORK_DIR}/replay_only/${_trace_name}")
+expect(replay_only "${replay_only_out}" "replay: MATCH")
+file(GLOB _left RELATIVE "${WORK_DIR}/replay_only" "${WORK_DIR}/replay_only/*")
+list(LENGTH _left _count)
+if(NOT _count EQUAL 2)
+  message(FATAL_ERROR "replay wrote beside the cassette: ${_left}")
+endif()
 
 # Tamper with what read_file returned in the recording.
 string(REPLACE ".jsonl" ".cassette.json" _cassette "${_trace}")

@@ -14,6 +14,7 @@
 //              | {..., "error": {"kind": "rate_limited", "message": "...", "status": 429}}, ...]}
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -41,6 +42,9 @@ struct CassetteCall {
 
 struct Cassette {
   static constexpr int format_version = 1;
+  // The largest cassette load() reads (256 MiB): a recording of a long run with full content is
+  // tens of MB; anything larger is refused before it is read.
+  static constexpr std::uintmax_t max_file_bytes = std::uintmax_t{256} << 20;
 
   std::string trace_id;
   std::string task;
@@ -59,7 +63,8 @@ struct Cassette {
   // Written to a temporary file and renamed, so a reader never sees half a cassette. Throws
   // std::system_error.
   void save(const std::filesystem::path& path) const;
-  // Throws std::system_error (I/O) or std::invalid_argument (not a cassette; names the file).
+  // Throws std::system_error (I/O; a device, a directory or a file over max_file_bytes) or
+  // std::invalid_argument (not a cassette; names the file).
   static Cassette load(const std::filesystem::path& path);
 };
 

@@ -15,11 +15,11 @@ struct ReadLimits {
   std::size_t max_file_bytes = std::size_t{1} << 30;  // 1 GiB
   // One JSON Lines line (one span), or one line of an OTLP/JSON Lines file. A longer line is
   // skipped, read past without being kept, and reported.
-  std::size_t max_line_bytes = std::size_t{64} << 20;  // 64 MiB
+  std::size_t max_line_bytes = std::size_t{256} << 20;  // 256 MiB
   // A span's (or an event's) name.
   std::size_t max_name_bytes = std::size_t{64} << 10;  // 64 KiB
   // One attribute's string value (or a string array's element), or its key.
-  std::size_t max_value_bytes = std::size_t{32} << 20;  // 32 MiB
+  std::size_t max_value_bytes = std::size_t{128} << 20;  // 128 MiB
 };
 
 }  // namespace agentrace::formats

@@ -10,6 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "agentrace/base/saturating.hpp"
+
 namespace agentrace::llm {
 
 using Json = nlohmann::json;
@@ -97,11 +99,12 @@ struct Usage {
   std::int64_t total_tokens = 0;
   // Of input_tokens, those read from the provider's prompt cache (0 when it did not say).
   std::int64_t cached_input_tokens = 0;
+  // Counts come from servers and files: sums saturate at the int64 limits, never overflow.
   Usage& operator+=(const Usage& other) noexcept {
-    input_tokens += other.input_tokens;
-    output_tokens += other.output_tokens;
-    total_tokens += other.total_tokens;
-    cached_input_tokens += other.cached_input_tokens;
+    input_tokens = base::saturating_add(input_tokens, other.input_tokens);
+    output_tokens = base::saturating_add(output_tokens, other.output_tokens);
+    total_tokens = base::saturating_add(total_tokens, other.total_tokens);
+    cached_input_tokens = base::saturating_add(cached_input_tokens, other.cached_input_tokens);
     return *this;
   }
   friend Usage operator+(Usage a, const Usage& b) noexcept { return a += b; }
