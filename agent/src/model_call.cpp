@@ -2,6 +2,7 @@
 
 #include <random>
 
+#include "agentrace/base/saturating.hpp"
 #include "waiter.hpp"
 
 namespace agentrace::agent::detail {
@@ -105,7 +106,8 @@ asio::awaitable<ModelReply> ModelCaller::call(const AgentRun& run, const StepCon
       }
       wait = e.retry_after().value_or(std::chrono::milliseconds(std::uniform_int_distribution<std::int64_t>(
           backoff.count() / 2, std::max<std::int64_t>(backoff.count() / 2, backoff.count()))(jitter_rng)));
-      backoff = std::min(retry.max_backoff, std::chrono::milliseconds(static_cast<std::int64_t>(
+      // Saturating: a multiplier of 1e300 must not make the cast undefined.
+      backoff = std::min(retry.max_backoff, std::chrono::milliseconds(base::saturating_int64(
                                                 static_cast<double>(backoff.count()) * retry.multiplier)));
     } catch (const std::exception& e) {
       // Not a model error: a bug in the client. Not retried; the run fails with a clear message.

@@ -70,7 +70,14 @@ Row read_row(const fs::path& file) {
     return row;
   }
   if (!read.errors.empty()) row.problem = counted(read.errors.size(), "malformed line", "malformed lines");
-  const auto views = inspect::build_trace_views(read.spans);
+  std::vector<inspect::TraceView> views;
+  try {
+    views = inspect::build_trace_views(read.spans);
+  } catch (const std::exception& e) {  // one bad file must not cost the listing of the others
+    row.status = "unreadable";
+    row.problem = e.what();
+    return row;
+  }
   row.spans = read.spans.size();
   if (read.spans.empty() || views.empty()) {
     // Not a run: listed apart, after the runs.

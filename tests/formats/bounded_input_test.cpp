@@ -183,3 +183,17 @@ TEST_CASE("exporters: a chain of 100,000 spans exports without recursion", "[for
   append_otlp_json(pointers(spans), otlp);
   CHECK(from_otlp_json(otlp).size() == depth);
 }
+
+TEST_CASE("JSON Lines: attributes nested thousands of levels cost one error per line", "[formats][bounded]") {
+  // The parser is iterative; the reader looks one level into an attribute's value and stops.
+  const std::string deep = std::string(5000, '[') + std::string(5000, ']');
+  std::string text;
+  constexpr std::size_t lines = 500;
+  for (std::size_t i = 0; i < lines; ++i) text += jsonl_line("deep", R"({"k":)" + deep + "}") + "\n";
+  text += jsonl_line("fine") + "\n";
+  const auto result = read_lines(text);
+  REQUIRE(result.spans.size() == 1);
+  REQUIRE(result.errors.size() == lines);
+  CHECK_THAT(result.errors.back().message, Contains("attributes.k[0]"));
+  CHECK(result.errors.back().line == lines);
+}
