@@ -129,7 +129,9 @@ TEST_CASE("credentials written into a model or collector URL are refused without
   SECTION("in the collector's endpoint") {
     const std::string endpoint = "http://user:" + url_password + "@127.0.0.1:" + std::to_string(collector.port());
     ChildProcess demo({AGENTRACE_CLI_EXE, "demo", "--quiet", "--trace-dir", (dir.path() / "traces").string()}, dir.path(),
-                      {"OTEL_EXPORTER_OTLP_ENDPOINT=" + endpoint});
+                      // Refused, the endpoint falls back to localhost:4318, where nothing listens: a short
+                      // export timeout keeps the demo's final flush from waiting its 5 s.
+                      {"OTEL_EXPORTER_OTLP_ENDPOINT=" + endpoint, "OTEL_EXPORTER_OTLP_TIMEOUT=100"});
     const auto status = demo.wait(60s);
     REQUIRE(status.has_value());
     INFO(demo.err());
