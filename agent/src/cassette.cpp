@@ -1,6 +1,9 @@
 #include "agentrace/agent/cassette.hpp"
 
+#include "agentrace/formats/file_exporters.hpp"
+
 #include <fstream>
+#include <stdexcept>
 #include <iterator>
 #include <limits>
 #include <system_error>
@@ -140,18 +143,11 @@ Cassette Cassette::from_json(const json& j) {
 }
 
 void Cassette::save(const std::filesystem::path& path) const {
-  std::error_code ec;
-  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
-  const std::filesystem::path tmp = path.string() + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw std::system_error(errno != 0 ? errno : EIO, std::generic_category(), "cannot write " + tmp.string());
-    out << to_json().dump(1, ' ', false, json::error_handler_t::replace) << '\n';
-    out.flush();
-    if (!out) throw std::system_error(EIO, std::generic_category(), "cannot write " + tmp.string());
+  // Whole or not at all, with the system's reason on failure and no temporary file left behind.
+  std::string error;
+  if (!formats::write_file_atomically(path, to_json().dump(1, ' ', false, json::error_handler_t::replace) + "\n", &error)) {
+    throw std::runtime_error(error);
   }
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) throw std::system_error(ec, "cannot rename " + tmp.string() + " to " + path.string());
 }
 
 Cassette Cassette::load(const std::filesystem::path& path) {

@@ -10,6 +10,11 @@
 
 #include "agentrace/agent/runner.hpp"
 #include "agentrace/base/asio.hpp"
+#include "agentrace/tracing/processor.hpp"
+
+namespace agentrace::formats {
+class TraceDirectoryExporter;
+}
 
 namespace agentrace::agent::detail {
 
@@ -26,8 +31,12 @@ class RunnerTracing {
   // Whether the default tracing's trace files are in use (and so the trace location to log).
   [[nodiscard]] bool writes_trace_files() const noexcept { return trace_files_ != nullptr; }
   // Waits until a finished run's trace file is written (not for a collector: the agent's thread
-  // never waits on export).
-  void flush_trace_files(std::chrono::milliseconds timeout);
+  // never waits on export); false when that took longer than `timeout`.
+  bool flush_trace_files(std::chrono::milliseconds timeout);
+  // Sets result.trace_file and result.trace_error for a top-level run whose spans have been
+  // flushed (`flushed`: within the time allowed). A no-op without trace files or a trace id.
+  void describe_trace_file(RunResult& result, bool flushed) const;
+  [[nodiscard]] TraceStats stats() const;
   // Waits until every span of finished runs has been exported, wherever it goes.
   bool flush(std::chrono::milliseconds timeout);
   // After a top-level run: the retention of the trace directory, on `pool`, unless it ran less
@@ -37,7 +46,9 @@ class RunnerTracing {
  private:
   tracing::Tracer tracer_;
   std::shared_ptr<tracing::TracerProvider> default_provider_;  // set when the default tracing is used
-  tracing::SpanProcessor* trace_files_ = nullptr;              // default_provider_'s processor for the files
+  tracing::BatchSpanProcessor* trace_files_ = nullptr;         // default_provider_'s processor for the files
+  formats::TraceDirectoryExporter* trace_exporter_ = nullptr;  // trace_files_'s exporter
+  tracing::BatchSpanProcessor* also_export_ = nullptr;         // the collector's (or console's), if any
   std::filesystem::path cassette_dir_;
   std::filesystem::path trace_dir_;
   TraceRetention retention_;

@@ -3,6 +3,7 @@
 #include <random>
 
 #include "agentrace/base/saturating.hpp"
+#include "agentrace/tracing/log.hpp"
 #include "waiter.hpp"
 
 namespace agentrace::agent::detail {
@@ -106,6 +107,9 @@ asio::awaitable<ModelReply> ModelCaller::call(const AgentRun& run, const StepCon
       }
       wait = e.retry_after().value_or(std::chrono::milliseconds(std::uniform_int_distribution<std::int64_t>(
           backoff.count() / 2, std::max<std::int64_t>(backoff.count() / 2, backoff.count()))(jitter_rng)));
+      // A slow or silent server is not silent to the person waiting: each retry is a log line.
+      tr::logger()->info("agentrace: agent '{}' step {}: model call attempt {} of {} failed ({}); retrying in {} ms",
+                         agent.name, step, attempt, retry.max_attempts, e.what(), wait.count());
       // Saturating: a multiplier of 1e300 must not make the cast undefined.
       backoff = std::min(retry.max_backoff, std::chrono::milliseconds(base::saturating_int64(
                                                 static_cast<double>(backoff.count()) * retry.multiplier)));

@@ -291,6 +291,8 @@ const tr::Tracer& Runner::tracer() const noexcept { return impl_->tracer(); }
 
 bool Runner::flush(std::chrono::milliseconds timeout) { return impl_->tracing.flush(timeout); }
 
+TraceStats Runner::trace_stats() const { return impl_->tracing.stats(); }
+
 asio::awaitable<RunResult> Runner::run_async(const Agent& agent, std::string_view task) {
   return impl_->start(agent, std::string(task), RunConfig());
 }
@@ -349,6 +351,7 @@ asio::awaitable<void> Runner::Impl::record_cassette(const detail::RunScope& scop
   struct Pending {
     std::mutex mutex;
     bool done = false;
+    bool flushed = false;
     std::filesystem::path cassette;
   };
   auto pending = std::make_shared<Pending>();
@@ -360,9 +363,10 @@ asio::awaitable<void> Runner::Impl::record_cassette(const detail::RunScope& scop
   asio::post(pool.get(), [this, pending, weak_waiter = std::weak_ptr<detail::Waiter>(waiter), recording = scope.recording,
                           root = scope.root, task, conversation_id = scope.conversation_id,
                           described = std::move(described)]() mutable {
-    tracing.flush_trace_files(std::chrono::seconds(5));
+    const bool flushed = tracing.flush_trace_files(std::chrono::seconds(5));
     recording->write(tracing.cassette_dir(), *root, task, conversation_id, described);
     std::lock_guard lock(pending->mutex);
+    pending->flushed = flushed;
     pending->cassette = described.cassette;
     pending->done = true;
     if (auto w = weak_waiter.lock()) w->notify();  // the run waits for this: its context is alive
@@ -375,6 +379,7 @@ asio::awaitable<void> Runner::Impl::record_cassette(const detail::RunScope& scop
     co_await waiter->wait_until(detail::Deadline{});
   }
   result.cassette = pending->cassette;
+  tracing.describe_trace_file(result, pending->flushed);
 }
 
 RunResult Runner::run(const Agent& agent, std::string task, RunConfig config) {
@@ -413,10 +418,14 @@ RunResult Runner::run(const Agent& agent, std::string task, RunConfig config) {
   if (impl_->tracing.writes_trace_files() && !result->trace_id.empty()) {
     // A cassette is written only once the trace file is flushed (record_cassette): then the file
     // is complete already, and a second wait for the worker would only cost a wake-up.
-    if (result->cassette.empty()) impl_->tracing.flush_trace_files(std::chrono::seconds(5));
+    if (result->cassette.empty()) impl_->tracing.describe_trace_file(*result, impl_->tracing.flush_trace_files(std::chrono::seconds(5)));
     if (impl_->options.log_trace_location) {
-      tracing::logger()->info("agentrace: trace {} written to {}", result->trace_id,
-                   (impl_->options.default_tracing.trace_dir / (result->trace_id + ".jsonl")).string());
+      if (result->trace_error.empty()) {
+        tracing::logger()->info("agentrace: trace {} written to {}", result->trace_id, result->trace_file.string());
+      } else {  // the failure itself was logged as a warning when it happened
+        tracing::logger()->info("agentrace: trace {} is incomplete in {}: {}", result->trace_id,
+                                result->trace_file.string(), result->trace_error);
+      }
     }
   }
   return std::move(*result);

@@ -3,12 +3,15 @@
 #pragma once
 
 #include <charconv>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <string>
 #include <system_error>
 
 #include <CLI/CLI.hpp>
+
+#include "agentrace/tracing/flush_on_signals.hpp"
 
 namespace agentrace::cli {
 
@@ -20,6 +23,12 @@ inline constexpr int exit_usage = 2;
 // A subcommand's parse callback stores its runner here; main runs it after parsing succeeded,
 // so failures while running are never mistaken for usage errors.
 using CommandRunner = std::function<int()>;
+
+// SIGINT and SIGTERM, watched for the whole command (main.cpp): a command that has spans to write
+// registers its flush here. On a signal the registered flushes run within 2 s and the process
+// exits with 128 + the signal's number. Null only if the watching could not be set up.
+tracing::FlushOnSignals* stop_signals() noexcept;
+inline constexpr std::chrono::milliseconds stop_flush_deadline{2000};
 
 // "1 span", "6 spans": a count with the noun in the right number.
 inline std::string counted(std::uint64_t n, const std::string& one, const std::string& many) {

@@ -37,6 +37,7 @@ struct DemoOptions {
   std::string model;
   std::string base_url;
   std::string traceparent;
+  double model_timeout = 0;  // seconds; 0: the HTTP clients' defaults
   bool no_color = false;
   bool color = false;
   bool quiet = false;
@@ -199,6 +200,14 @@ DemoModels demo_models(const DemoOptions& o, const DemoFiles& files) {
   }
   llm::ModelClientOptions client_options;
   client_options.stream = true;
+  if (o.model_timeout > 0) {
+    // One limit for one attempt of a model call: its whole length, and so also the wait for the
+    // first byte and between pieces of the reply.
+    const auto limit = std::chrono::milliseconds(static_cast<std::int64_t>(o.model_timeout * 1000.0 + 0.5));
+    client_options.http.timeouts.first_byte = limit;
+    client_options.http.timeouts.body_idle = limit;
+    client_options.http.timeouts.total = limit;
+  }
   std::shared_ptr<llm::LlmClient> client = llm::make_llm_client(model, client_options);
   std::string where;
   if (auto server = client->server()) where = " at " + server->address + ":" + std::to_string(server->port);
@@ -213,6 +222,10 @@ int run_demo(const DemoOptions& o) {
   if (!o.base_url.empty() && o.model.empty()) {
     std::fprintf(stderr, "agentrace demo: --base-url needs --model (e.g. --model openai:qwen2.5-7b --base-url %s)\n",
                  o.base_url.c_str());
+    return exit_usage;
+  }
+  if (o.model_timeout > 0 && o.model.empty()) {
+    std::fprintf(stderr, "agentrace demo: --model-timeout needs --model (the offline script calls no server)\n");
     return exit_usage;
   }
   agent::RunConfig config;
@@ -309,6 +322,12 @@ int run_demo(const DemoOptions& o) {
   }
 
   agent::Runner runner(std::move(options));
+  // Ctrl-C or SIGTERM mid-run: the spans that have ended (a managed agent's whole run, say) are
+  // written before the process exits.
+  tracing::FlushOnSignals::Registration flush_on_signal;
+  if (auto* signals = stop_signals()) {
+    flush_on_signal = signals->add([&runner](std::chrono::milliseconds timeout) { return runner.flush(timeout); });
+  }
   const agent::RunResult result = runner.run(manager, o.task, std::move(config));  // the trace file is complete
 
   std::string out = "\n";
@@ -320,10 +339,13 @@ int run_demo(const DemoOptions& o) {
   out += result.output + "\n";
   if (!result.ok()) out += "error: " + result.error + "\n";
 
-  const fs::path trace_file = trace_dir / (result.trace_id + ".jsonl");
+  const fs::path trace_file = !result.trace_file.empty() ? result.trace_file : trace_dir / (result.trace_id + ".jsonl");
   // A run the sampler dropped (OTEL_TRACES_SAMPLER) has a trace id but no file; with
-  // OTEL_SDK_DISABLED it has neither. Only a file that exists is shown and named.
-  const bool traced = !result.trace_id.empty() && fs::exists(trace_file);
+  // OTEL_SDK_DISABLED it has neither. A file that could not be written (a full disk) is not
+  // claimed: the demo says what is missing and why, and neither reads nor names it for view.
+  const bool write_failed = !result.trace_error.empty();
+  const bool file_exists = !result.trace_id.empty() && fs::is_regular_file(trace_file, ec);
+  const bool traced = file_exists && !write_failed;
   if (!o.quiet && traced) {
     tracing::RenderOptions render = schema::render_options();
     render.color = color;
@@ -334,6 +356,10 @@ int run_demo(const DemoOptions& o) {
   }
   if (traced) {
     out += "\ntrace:    " + trace_file.string() + "\n";
+  } else if (write_failed) {
+    out += (file_exists ? "\ntrace:    incomplete: " + trace_file.string() + " lacks spans that could not be written: "
+                        : "\ntrace:    not written: ") +
+           result.trace_error + "\n";
   } else {
     out += result.trace_id.empty() ? "\ntrace:    not recorded: tracing is disabled (OTEL_SDK_DISABLED)\n"
                                    : "\ntrace:    not recorded: the sampler dropped this run (OTEL_TRACES_SAMPLER)\n";
@@ -369,6 +395,10 @@ void add_demo_command(CLI::App& app, CommandRunner& selected) {
                    "anthropic-compatible:<url>#<model> (keys from OPENAI_API_KEY / ANTHROPIC_API_KEY)");
   demo->add_option("--base-url", o->base_url, "With --model openai:<model> or anthropic:<model>: the server's base URL");
   demo->add_option("--traceparent", o->traceparent, "Continue this W3C trace context (the run becomes its child)");
+  demo->add_option("--model-timeout", o->model_timeout,
+                   "With --model: the longest one attempt of a model call may take, in seconds (default: 60 s for the "
+                   "first byte and between pieces, 300 s in all; up to 3 attempts, each retry logged)")
+      ->check(CLI::Range(0.001, 86400.0));
   auto* color = demo->add_flag("--color", o->color, "Always use ANSI colours");
   auto* no_color = demo->add_flag("--no-color", o->no_color, "Never use ANSI colours");
   color->excludes(no_color);

@@ -1,10 +1,18 @@
-// What the file exporters share: the directories they create for their files and, for the two
-// that append (JSON Lines, OTLP/JSON lines), each batch appended and flushed at once, so that a
-// crash loses at most the batch being written.
+// What the file exporters share: the directories they create for their files and, for the ones
+// that append (JSON Lines, OTLP/JSON lines, the trace directory), each batch appended whole.
+//
+// A batch is appended with one write(2) of whole lines on a descriptor opened with O_APPEND, not
+// through stdio: stdio splits a large batch into several writes, and a process killed between
+// them would leave a line cut in two. A write that fails part way (a full disk) has what it
+// wrote cut off again, so the file never ends in half a line. (A write of several pages can still
+// be cut by SIGKILL inside the kernel; the readers report such a last line and read the rest.)
 #pragma once
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cerrno>
-#include <cstdio>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -20,23 +28,47 @@ inline void create_parent_directories(const std::filesystem::path& path) {
   std::filesystem::create_directories(path.parent_path(), ec);
 }
 
-// Opens `path` for appending (parent directories created first); nullptr, with errno saying why,
-// when it cannot.
-inline std::FILE* open_for_appending(const std::filesystem::path& path) {
+// Opens `path` for appending (parent directories created first): a descriptor, or -1 with errno
+// saying why.
+inline int open_for_appending(const std::filesystem::path& path) {
   create_parent_directories(path);
-  errno = 0;
-  return std::fopen(path.c_str(), "ab");
+  int fd = -1;
+  do {
+    fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  } while (fd < 0 && errno == EINTR);
+  return fd;
 }
 
-// Appends `bytes` to `file` and flushes. On failure (errno says why) the stream's error flag is
-// cleared so that the next batch tries again: a disk that was full may not be any more.
-inline bool append_and_flush(std::FILE* file, std::string_view bytes) noexcept {
-  if (bytes.empty()) return true;
-  errno = 0;
-  bool ok = std::fwrite(bytes.data(), 1, bytes.size(), file) == bytes.size();
-  ok = std::fflush(file) == 0 && ok;
-  if (!ok) std::clearerr(file);
-  return ok;
+// Appends `bytes` to `fd` (opened with O_APPEND): 0, or the errno of the failure. The bytes go in
+// one write when the kernel takes them whole, which it does for a regular file short of a full
+// disk; on a failure part way, what this call wrote is truncated away again (when nobody else
+// appended meanwhile, which no file of ours shares), so a later batch starts on a line of its own.
+inline int append_whole(int fd, std::string_view bytes) noexcept {
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const ::ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n > 0) {
+      done += static_cast<std::size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    const int err = n < 0 ? errno : EIO;
+    if (done > 0) {
+      const ::off_t end = ::lseek(fd, 0, SEEK_CUR);  // after an O_APPEND write: the end of our bytes
+      if (end >= static_cast<::off_t>(done)) (void)!::ftruncate(fd, end - static_cast<::off_t>(done));
+    }
+    return err;
+  }
+  return 0;
+}
+
+// Closes `fd` (nothing to do when it is -1): 0, or the errno close reported (a network file
+// system may report a failed write only here).
+inline int close_file(int& fd) noexcept {
+  if (fd < 0) return 0;
+  const int result = ::close(fd);  // not retried on EINTR: Linux has closed the descriptor anyway
+  fd = -1;
+  return result == 0 || errno == EINTR ? 0 : errno;
 }
 
 // A batch buffer is reused from batch to batch, but one huge batch should not pin its memory for
@@ -45,14 +77,10 @@ inline void release_if_large(std::string& buffer) noexcept {
   if (buffer.capacity() > (std::size_t{1} << 20)) std::string().swap(buffer);
 }
 
-// Closes `file` (nothing to do when it is not open); after shutdown nothing is pending.
-inline bool close_file(std::FILE*& file) noexcept {
-  if (file == nullptr) return true;
-  const bool ok = std::fclose(file) == 0;
-  file = nullptr;
-  return ok;
+// "<what> '<path>': <the system's text for err>", e.g. "cannot write 'a.jsonl': No space left on
+// device". An err of 0 (a failure that set no errno) reads as an I/O error.
+inline std::string describe_error(std::string_view what, const std::filesystem::path& path, int err) {
+  return std::string(what) + " '" + path.string() + "': " + std::generic_category().message(err != 0 ? err : EIO);
 }
-
-inline bool flush_file(std::FILE* file) noexcept { return file == nullptr || std::fflush(file) == 0; }
 
 }  // namespace agentrace::formats::detail

@@ -1,5 +1,6 @@
 #include "agentrace/formats/file_exporters.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -19,7 +20,7 @@ namespace agentrace::formats {
 namespace {
 
 std::string describe(const std::string& what, const std::filesystem::path& path, int err) {
-  return what + " '" + path.string() + "': " + std::generic_category().message(err != 0 ? err : EIO);
+  return detail::describe_error(what, path, err);
 }
 
 void log_warning(bool& warned, const std::string& problem) noexcept {
@@ -45,21 +46,21 @@ bool write_file_atomically(const std::filesystem::path& path, std::string_view d
     static std::atomic<unsigned> counter{0};
     std::filesystem::path temp = path;
     temp += ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter.fetch_add(1));
-    errno = 0;
-    std::FILE* file = std::fopen(temp.c_str(), "wb");
-    if (file == nullptr) return report(describe("cannot write", path, errno));
-    errno = 0;
-    bool ok = std::fwrite(data.data(), 1, data.size(), file) == data.size();
-    ok = std::fflush(file) == 0 && ok;
-    int err = errno;
-    ok = std::fclose(file) == 0 && ok;
-    if (err == 0) err = errno;
-    if (ok && std::rename(temp.c_str(), path.c_str()) != 0) {
-      ok = false;
-      err = errno;
-    }
-    if (!ok) {
-      std::remove(temp.c_str());
+    int fd = -1;
+    do {
+      fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    } while (fd < 0 && errno == EINTR);
+    if (fd < 0) return report(describe("cannot write", path, errno));
+    // Every step's own errno: a full disk reads "No space left on device", not a generic I/O
+    // error. fsync before the rename, so that after a power loss the name holds the old file or
+    // the whole new one; close is checked too (some file systems report a failed write there).
+    int err = detail::append_whole(fd, data);
+    if (err == 0 && ::fsync(fd) != 0 && errno != EINVAL && errno != EROFS) err = errno;  // EINVAL: cannot sync (a pipe)
+    const int close_err = detail::close_file(fd);
+    if (err == 0) err = close_err;
+    if (err == 0 && std::rename(temp.c_str(), path.c_str()) != 0) err = errno != 0 ? errno : EIO;
+    if (err != 0) {
+      ::unlink(temp.c_str());
       return report(describe("cannot write", path, err));
     }
     return true;
@@ -74,7 +75,7 @@ bool write_file_atomically(const std::filesystem::path& path, std::string_view d
 
 OtlpJsonFileExporter::OtlpJsonFileExporter(std::filesystem::path path) : path_(std::move(path)) {}
 
-OtlpJsonFileExporter::~OtlpJsonFileExporter() { detail::close_file(file_); }
+OtlpJsonFileExporter::~OtlpJsonFileExporter() { detail::close_file(fd_); }
 
 void OtlpJsonFileExporter::warn(const std::string& problem) noexcept { log_warning(warned_, problem); }
 
@@ -86,9 +87,9 @@ tracing::ExportResult OtlpJsonFileExporter::export_spans(tracing::SpanBatch batc
     bool any = false;
     for (const tracing::SpanData* span : batch) any = any || span != nullptr;
     if (!any) return tracing::ExportResult::success;  // an empty request is not worth a line
-    if (file_ == nullptr) {
-      file_ = detail::open_for_appending(path_);
-      if (file_ == nullptr) {
+    if (fd_ < 0) {
+      fd_ = detail::open_for_appending(path_);
+      if (fd_ < 0) {
         warn(describe("cannot open", path_, errno) + " for appending OTLP/JSON");
         return tracing::ExportResult::failure;
       }
@@ -96,29 +97,24 @@ tracing::ExportResult OtlpJsonFileExporter::export_spans(tracing::SpanBatch batc
     buffer_.clear();
     append_otlp_json(batch, buffer_);
     buffer_ += '\n';
-    const bool ok = detail::append_and_flush(file_, buffer_);
-    if (!ok) warn(describe("cannot write", path_, errno));
+    const int err = detail::append_whole(fd_, buffer_);
+    if (err != 0) warn(describe("cannot write", path_, err));
     detail::release_if_large(buffer_);
-    return ok ? tracing::ExportResult::success : tracing::ExportResult::failure;
+    return err == 0 ? tracing::ExportResult::success : tracing::ExportResult::failure;
   } catch (...) {
     return tracing::ExportResult::failure;
   }
 }
 
-bool OtlpJsonFileExporter::force_flush(std::chrono::milliseconds /*timeout*/) noexcept {
-  try {
-    std::lock_guard lock(mutex_);
-    return detail::flush_file(file_);
-  } catch (...) {
-    return false;
-  }
-}
+bool OtlpJsonFileExporter::force_flush(std::chrono::milliseconds /*timeout*/) noexcept { return true; }  // nothing is buffered
 
 bool OtlpJsonFileExporter::shutdown(std::chrono::milliseconds /*timeout*/) noexcept {
   try {
     std::lock_guard lock(mutex_);
     shut_down_ = true;
-    return detail::close_file(file_);
+    const int err = detail::close_file(fd_);
+    if (err != 0) warn(describe("cannot close", path_, err));
+    return err == 0;
   } catch (...) {
     return false;
   }

@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "agentrace/tracing/log.hpp"
 #include "append_file.hpp"
 #include "read_checks.hpp"
 #include "trace_file.hpp"
@@ -484,48 +485,58 @@ JsonlReadResult read_jsonl_file(const std::filesystem::path& path, const ReadLim
   return detail::read_trace_file_with(path, read_jsonl, limits);
 }
 
+namespace {
+
+void warn_once(bool& warned, const std::string& problem) noexcept {
+  if (warned) return;
+  warned = true;
+  try {
+    tracing::logger()->warn("agentrace: {} (spans are lost; further failures of this exporter are counted, not logged)",
+                            problem);
+  } catch (...) {  // logging must not take the exporter down
+  }
+}
+
+}  // namespace
+
 JsonlFileExporter::JsonlFileExporter(std::filesystem::path path) : path_(std::move(path)) {
-  file_ = detail::open_for_appending(path_);
-  if (file_ == nullptr) {
+  fd_ = detail::open_for_appending(path_);
+  if (fd_ < 0) {
     const int err = errno != 0 ? errno : EIO;
     throw std::system_error(err, std::generic_category(), "cannot open '" + path_.string() + "' for appending");
   }
 }
 
-JsonlFileExporter::~JsonlFileExporter() { detail::close_file(file_); }
+JsonlFileExporter::~JsonlFileExporter() { detail::close_file(fd_); }
 
 // Local file writes are not bounded by the timeout: they finish or fail on their own.
 tracing::ExportResult JsonlFileExporter::export_spans(tracing::SpanBatch batch, std::chrono::milliseconds /*timeout*/) noexcept {
   try {
     std::lock_guard lock(mutex_);
-    if (file_ == nullptr) return tracing::ExportResult::failure;
+    if (fd_ < 0) return tracing::ExportResult::failure;
     buffer_.clear();
     for (const tracing::SpanData* span : batch) {
       if (span == nullptr) continue;
       buffer_ += to_jsonl_line(*span);
       buffer_ += '\n';
     }
-    const bool ok = detail::append_and_flush(file_, buffer_);
+    const int err = detail::append_whole(fd_, buffer_);
     detail::release_if_large(buffer_);
-    return ok ? tracing::ExportResult::success : tracing::ExportResult::failure;
+    if (err != 0) warn_once(warned_, detail::describe_error("cannot write", path_, err));
+    return err == 0 ? tracing::ExportResult::success : tracing::ExportResult::failure;
   } catch (...) {
     return tracing::ExportResult::failure;
   }
 }
 
-bool JsonlFileExporter::force_flush(std::chrono::milliseconds /*timeout*/) noexcept {
-  try {
-    std::lock_guard lock(mutex_);
-    return detail::flush_file(file_);
-  } catch (...) {
-    return false;
-  }
-}
+bool JsonlFileExporter::force_flush(std::chrono::milliseconds /*timeout*/) noexcept { return true; }  // nothing is buffered
 
 bool JsonlFileExporter::shutdown(std::chrono::milliseconds /*timeout*/) noexcept {
   try {
     std::lock_guard lock(mutex_);
-    return detail::close_file(file_);
+    const int err = detail::close_file(fd_);
+    if (err != 0) warn_once(warned_, detail::describe_error("cannot close", path_, err));
+    return err == 0;
   } catch (...) {
     return false;
   }
@@ -537,30 +548,63 @@ std::filesystem::path TraceDirectoryExporter::file_for(const std::filesystem::pa
   return dir / (trace_id.hex() + ".jsonl");
 }
 
+void TraceDirectoryExporter::record_failure_locked(const tracing::TraceId& trace_id, std::size_t spans,
+                                                   const std::string& error) noexcept {
+  stats_.spans_lost += spans;
+  try {
+    stats_.last_error = error;
+    warn_once(warned_, error);
+    if (failures_.emplace(trace_id, error).second) {
+      failure_order_.push_back(trace_id);
+      constexpr std::size_t remembered = 1024;
+      if (failure_order_.size() > remembered) {
+        failures_.erase(failure_order_.front());
+        failure_order_.pop_front();
+      }
+    }
+  } catch (...) {  // out of memory for the message: the count above still holds
+  }
+}
+
 tracing::ExportResult TraceDirectoryExporter::export_spans(tracing::SpanBatch batch, std::chrono::milliseconds /*timeout*/) noexcept {
   try {
     std::lock_guard lock(mutex_);
-    if (shut_down_) return tracing::ExportResult::failure;
-    std::error_code ec;
-    std::filesystem::create_directories(dir_, ec);
-    if (ec) return tracing::ExportResult::failure;
     // Group by trace, keeping each trace's spans in export order.
-    std::map<tracing::TraceId, std::string> lines;
+    struct Lines {
+      std::string text;
+      std::size_t spans = 0;
+    };
+    std::map<tracing::TraceId, Lines> lines;
     for (const tracing::SpanData* span : batch) {
       if (span == nullptr) continue;
-      std::string& out = lines[span->trace_id];
-      out += to_jsonl_line(*span);
-      out += '\n';
+      Lines& out = lines[span->trace_id];
+      out.text += to_jsonl_line(*span);
+      out.text += '\n';
+      ++out.spans;
     }
+    if (shut_down_) {
+      for (const auto& [trace_id, text] : lines) stats_.spans_lost += text.spans;
+      return tracing::ExportResult::failure;
+    }
+    std::error_code ec;
+    std::filesystem::create_directories(dir_, ec);
     bool ok = true;
     for (const auto& [trace_id, text] : lines) {
-      std::FILE* file = std::fopen(file_for(dir_, trace_id).c_str(), "ab");
-      if (file == nullptr) {
+      const auto path = file_for(dir_, trace_id);
+      int fd = detail::open_for_appending(path);
+      int err = fd < 0 ? errno : detail::append_whole(fd, text.text);
+      const int close_err = detail::close_file(fd);
+      if (err == 0) err = close_err;
+      if (err != 0) {
         ok = false;
+        // A directory that could not be created explains an open that failed better than ENOENT.
+        const bool no_dir = fd < 0 && ec && err == ENOENT;
+        record_failure_locked(trace_id, text.spans,
+                              no_dir ? detail::describe_error("cannot create the trace directory", dir_, ec.value())
+                                     : detail::describe_error("cannot write", path, err));
         continue;
       }
-      ok = std::fwrite(text.data(), 1, text.size(), file) == text.size() && ok;
-      ok = std::fclose(file) == 0 && ok;
+      stats_.spans_written += text.spans;
     }
     return ok ? tracing::ExportResult::success : tracing::ExportResult::failure;
   } catch (...) {
@@ -572,6 +616,17 @@ bool TraceDirectoryExporter::shutdown(std::chrono::milliseconds /*timeout*/) noe
   std::lock_guard lock(mutex_);
   shut_down_ = true;
   return true;
+}
+
+TraceDirectoryExporter::Stats TraceDirectoryExporter::stats() const {
+  std::lock_guard lock(mutex_);
+  return stats_;
+}
+
+std::optional<std::string> TraceDirectoryExporter::failure(const tracing::TraceId& trace_id) const {
+  std::lock_guard lock(mutex_);
+  if (auto it = failures_.find(trace_id); it != failures_.end()) return it->second;
+  return std::nullopt;
 }
 
 }  // namespace agentrace::formats

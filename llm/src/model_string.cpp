@@ -5,6 +5,7 @@
 #include "agentrace/llm/anthropic.hpp"
 #include "agentrace/llm/openai.hpp"
 #include "agentrace/llm/scripted.hpp"
+#include "agentrace/net/url.hpp"
 #include "http_transport.hpp"
 
 namespace agentrace::llm {
@@ -16,7 +17,7 @@ constexpr std::string_view accepted_forms =
     "anthropic-compatible:<base url>#<model> or scripted:<script.json>";
 
 [[noreturn]] void bad(std::string_view text, const std::string& why) {
-  throw std::invalid_argument("model \"" + std::string(text) + "\": " + why + " (accepted: " + std::string(accepted_forms) +
+  throw std::invalid_argument("model \"" + net::without_credentials(text) + "\": " + why + " (accepted: " + std::string(accepted_forms) +
                               ")");
 }
 

@@ -7,7 +7,7 @@ namespace agentrace::net {
 namespace {
 
 [[noreturn]] void fail(std::string_view text, const std::string& why) {
-  throw UrlError("invalid URL '" + std::string(text) + "': " + why);
+  throw UrlError("invalid URL '" + without_credentials(text) + "': " + why);
 }
 
 bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
@@ -31,6 +31,26 @@ std::uint16_t parse_port(std::string_view text, std::string_view digits) {
 }
 
 }  // namespace
+
+std::string without_credentials(std::string_view text) {
+  std::string out;
+  for (;;) {
+    const auto scheme_end = text.find("://");
+    if (scheme_end == std::string_view::npos) break;
+    const std::size_t authority = scheme_end + 3;
+    const auto authority_end = std::min(text.find_first_of("/?# \t\n\"'", authority), text.size());
+    const auto at = text.substr(authority, authority_end - authority).rfind('@');
+    out += text.substr(0, authority);
+    if (at != std::string_view::npos) {
+      out += "<credentials>";
+      text.remove_prefix(authority + at);
+    } else {
+      text.remove_prefix(authority);
+    }
+  }
+  out += text;
+  return out;
+}
 
 std::string Url::host_header() const {
   std::string out = is_ipv6() ? "[" + host + "]" : host;

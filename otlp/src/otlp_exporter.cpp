@@ -207,13 +207,25 @@ struct OtlpHttpExporter::State {
 
   State(OtlpExporterOptions o, net::Url u) : options(std::move(o)), url(std::move(u)), client(options.client) {}
 
-  // Collectors may echo a request back: keep configured header values out of anything logged.
+  // Collectors may echo a request back: keep configured header values out of anything logged,
+  // and the token of a value such as "Bearer <token>" too, which a collector may quote alone.
   std::string redact(std::string text) const {
-    for (const auto& [name, value] : options.headers) {
-      if (value.size() < 3) continue;
-      for (auto pos = text.find(value); pos != std::string::npos; pos = text.find(value, pos)) {
-        text.replace(pos, value.size(), "<redacted>");
+    auto remove = [&text](std::string_view secret) {
+      if (secret.size() < 3) return;
+      for (auto pos = text.find(secret); pos != std::string::npos; pos = text.find(secret, pos)) {
+        text.replace(pos, secret.size(), "<redacted>");
         pos += 10;
+      }
+    };
+    for (const auto& [name, value] : options.headers) {
+      remove(value);
+      std::string_view rest = value;
+      while (!rest.empty()) {
+        const auto space = rest.find(' ');
+        const std::string_view word = rest.substr(0, space);
+        if (word.size() >= 8) remove(word);  // a token, not a scheme name such as "Bearer"
+        if (space == std::string_view::npos) break;
+        rest.remove_prefix(space + 1);
       }
     }
     return text;
@@ -414,7 +426,7 @@ OtlpExporterOptions OtlpExporterOptions::from_env() {
     if (valid_url(*v)) {
       o.endpoint = *v;
     } else {
-      tracing::warn_once("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is not an http(s) URL: \"" + *v + "\"; using " +
+      tracing::warn_once("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is not an http(s) URL: \"" + net::without_credentials(*v) + "\"; using " +
                          std::string(default_traces_endpoint));
     }
   } else if (auto base = tracing::env_string("OTEL_EXPORTER_OTLP_ENDPOINT")) {
@@ -423,7 +435,8 @@ OtlpExporterOptions OtlpExporterOptions::from_env() {
     if (valid_url(url)) {
       o.endpoint = url;
     } else {
-      tracing::warn_once("OTEL_EXPORTER_OTLP_ENDPOINT is not an http(s) URL: \"" + *base + "\"; using " +
+      tracing::warn_once("OTEL_EXPORTER_OTLP_ENDPOINT is not an http(s) URL: \"" + net::without_credentials(*base) +
+                         "\" (credentials belong in OTEL_EXPORTER_OTLP_HEADERS); using " +
                          std::string(default_traces_endpoint));
     }
   }

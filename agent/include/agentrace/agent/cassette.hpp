@@ -60,8 +60,9 @@ struct Cassette {
   [[nodiscard]] nlohmann::json to_json() const;
   // Throws std::invalid_argument naming the field that is missing or wrong.
   static Cassette from_json(const nlohmann::json& j);
-  // Written to a temporary file and renamed, so a reader never sees half a cassette. Throws
-  // std::system_error.
+  // Written to a temporary file, synced and renamed, so a reader never sees half a cassette.
+  // Throws std::runtime_error with the system's reason ("... No space left on device"); no
+  // temporary file is left behind.
   void save(const std::filesystem::path& path) const;
   // Throws std::system_error (I/O; a device, a directory or a file over max_file_bytes) or
   // std::invalid_argument (not a cassette; names the file).

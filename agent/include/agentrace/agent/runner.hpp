@@ -70,6 +70,13 @@ struct RunResult {
   llm::Usage total_usage;            // including every managed agent's, each counted once
   std::chrono::nanoseconds duration{0};
   std::string trace_id;              // hex; empty when tracing is off
+  // The default tracing's file for this run (`<trace_dir>/<trace id>.jsonl`), and why it is
+  // incomplete or missing: the first write that failed for it ("cannot write '...': No space left
+  // on device"), or spans not yet written when run() stopped waiting for them. Empty error: every
+  // span of the run is in the file. Set by run(), and by run_async() when it writes a cassette;
+  // empty when the run's spans go elsewhere. A run the sampler dropped has a path but no file.
+  std::filesystem::path trace_file;
+  std::string trace_error;
   std::filesystem::path cassette;    // the cassette written for this run; empty when none
   int steps = 0;
 
@@ -163,6 +170,11 @@ struct TraceRetention {
 };
 
 struct DefaultTracing {
+  // How often the trace files are appended to: OpenTelemetry's batch default is 5 s, but a
+  // process that is killed loses what is not yet written, and a local append is cheap.
+  // OTEL_BSP_SCHEDULE_DELAY, when set, wins.
+  static constexpr std::chrono::milliseconds file_schedule_delay{200};
+
   bool enabled = true;                                  // AGENTRACE_TRACES=off disables
   std::filesystem::path trace_dir = ".agentrace/traces";  // AGENTRACE_TRACE_DIR
   TraceRetention retention = TraceRetention::from_env();  // default: everything is kept
@@ -187,6 +199,21 @@ struct CassetteOptions {
   std::optional<bool> enabled;  // AGENTRACE_CASSETTES=true / false
   std::filesystem::path dir;    // AGENTRACE_CASSETTE_DIR
   static CassetteOptions from_env();
+};
+
+// What became of the spans sent to one exporter of the default tracing. Every span produced is
+// exported, dropped, or (for a moment) still queued: produced >= exported + dropped.
+struct ExporterStats {
+  std::uint64_t produced = 0;  // spans handed to its batch processor
+  std::uint64_t exported = 0;  // written (files) or accepted (a collector)
+  std::uint64_t dropped = 0;   // lost: the queue was full, or the exporter failed (a full disk, a
+                               // directory that cannot be written, a collector that refused them)
+  std::string last_error;      // the trace files' latest write failure; empty when none
+};
+
+struct TraceStats {
+  ExporterStats files;                        // the JSON Lines trace files
+  std::optional<ExporterStats> also_export;   // DefaultTracing::also_export's, when there is one
 };
 
 struct RunnerOptions {
@@ -225,7 +252,12 @@ class Runner {
 
   [[nodiscard]] const tracing::Tracer& tracer() const noexcept;
   // Waits until every span of finished runs has been exported (default tracing: written).
+  // Thread-safe: callable while runs are in progress, e.g. from a thread that watches for
+  // SIGTERM (tracing::FlushOnSignals): the spans that have ended so far are then written.
   bool flush(std::chrono::milliseconds timeout = std::chrono::seconds(5));
+  // The default tracing's counts (all zero when the Runner was given a tracer or uses the global
+  // provider): how many spans were written, and how many were lost and why.
+  [[nodiscard]] TraceStats trace_stats() const;
 
 
  private:

@@ -5,7 +5,6 @@
 // warning naming the file and the reason (once per exporter, not once per batch).
 #pragma once
 
-#include <cstdio>
 #include <filesystem>
 #include <mutex>
 #include <span>
@@ -18,15 +17,16 @@
 namespace agentrace::formats {
 
 // Writes `data` to a temporary file beside `path` and renames it over `path`, so a reader sees
-// the old file or the new one, never half of one. Creates missing parent directories. On failure
-// nothing is left behind and `error` (when given) says why.
+// the old file or the new one, never half of one (the data is synced before the rename). Creates
+// missing parent directories. On failure nothing is left behind, the temporary file included, and
+// `error` (when given) says why with the system's own reason ("No space left on device").
 bool write_file_atomically(const std::filesystem::path& path, std::string_view data,
                            std::string* error = nullptr) noexcept;
 
 // One ExportTraceServiceRequest per batch, as one line of OTLP/JSON: the format of the
 // OpenTelemetry Collector's file exporter, which `agentrace export` and Collector receivers read.
-// Appends (the file is opened at the first batch, parent directories created) and flushes after
-// each batch, so a crash loses at most the batch being written.
+// Appends (the file is opened at the first batch, parent directories created) each batch's line
+// in one write, so a crash loses at most the batch being written and never leaves half a line.
 class OtlpJsonFileExporter final : public tracing::SpanExporter {
  public:
   explicit OtlpJsonFileExporter(std::filesystem::path path);
@@ -41,7 +41,7 @@ class OtlpJsonFileExporter final : public tracing::SpanExporter {
 
   std::filesystem::path path_;
   std::mutex mutex_;
-  std::FILE* file_ = nullptr;
+  int fd_ = -1;
   bool shut_down_ = false;
   bool warned_ = false;
   std::string buffer_;  // reused from batch to batch

@@ -10,10 +10,13 @@
 // (double), string, or a homogeneous array of those.
 #pragma once
 
-#include <cstdio>
+#include <cstdint>
+#include <deque>
 #include <filesystem>
 #include <istream>
+#include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -47,8 +50,9 @@ JsonlReadResult read_jsonl(std::istream& in, const ReadLimits& limits = {});
 // (not a regular file or a pipe), or is larger than limits.max_file_bytes.
 JsonlReadResult read_jsonl_file(const std::filesystem::path& path, const ReadLimits& limits = {});
 
-// Appends each span as one line and flushes after each batch, so a crash loses at most the batch
-// being written. Creates parent directories.
+// Appends each batch as whole lines in one write, so a crash loses at most the batch being
+// written and never leaves half a line. Creates parent directories. A failed write (a full disk)
+// fails the export, leaves no partial line, and is logged once, with the system's reason.
 class JsonlFileExporter final : public tracing::SpanExporter {
  public:
   // Throws std::system_error when the file cannot be opened for appending.
@@ -62,15 +66,28 @@ class JsonlFileExporter final : public tracing::SpanExporter {
  private:
   std::filesystem::path path_;
   std::mutex mutex_;
-  std::FILE* file_ = nullptr;
+  int fd_ = -1;
+  bool warned_ = false;
   std::string buffer_;
 };
 
 // One JSONL file per trace, `<dir>/<trace id>.jsonl`: the default destination of agent runs, so
 // that every run's trace is a file of its own that `agentrace view` renders. Files are opened
-// for appending per batch and closed again, so a process may hold thousands of traces.
+// for appending per batch and closed again, so a process may hold thousands of traces. Each
+// trace's share of a batch is appended whole, in one write.
+//
+// A file that cannot be written (a full disk, a directory that cannot be created or written)
+// costs its spans and nothing else: the export fails, the first failure is logged once as a
+// warning naming the file and the system's reason ("No space left on device"), the spans are
+// counted in stats(), and failure(trace id) says why that trace's file is incomplete.
 class TraceDirectoryExporter final : public tracing::SpanExporter {
  public:
+  struct Stats {
+    std::uint64_t spans_written = 0;
+    std::uint64_t spans_lost = 0;  // given to the exporter, not in their file: the write failed
+    std::string last_error;        // the latest failure; empty when none
+  };
+
   // Creates `dir` when missing (lazily, at the first export).
   explicit TraceDirectoryExporter(std::filesystem::path dir);
   tracing::ExportResult export_spans(tracing::SpanBatch batch, std::chrono::milliseconds timeout) noexcept override;
@@ -78,10 +95,21 @@ class TraceDirectoryExporter final : public tracing::SpanExporter {
   [[nodiscard]] const std::filesystem::path& directory() const noexcept { return dir_; }
   [[nodiscard]] static std::filesystem::path file_for(const std::filesystem::path& dir, const tracing::TraceId& trace_id);
 
+  [[nodiscard]] Stats stats() const;
+  // Why spans of this trace are missing from its file (the first failure met writing them), for
+  // the latest 1,024 traces that lost spans; nullopt when none was lost (as far as it remembers).
+  [[nodiscard]] std::optional<std::string> failure(const tracing::TraceId& trace_id) const;
+
  private:
+  void record_failure_locked(const tracing::TraceId& trace_id, std::size_t spans, const std::string& error) noexcept;
+
   std::filesystem::path dir_;
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   bool shut_down_ = false;
+  bool warned_ = false;
+  Stats stats_;
+  std::map<tracing::TraceId, std::string> failures_;  // bounded: the oldest go first
+  std::deque<tracing::TraceId> failure_order_;
 };
 
 }  // namespace agentrace::formats

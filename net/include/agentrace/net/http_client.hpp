@@ -80,10 +80,13 @@ struct HttpResponse {
 struct Timeouts {
   std::chrono::milliseconds connect{10'000};
   std::chrono::milliseconds tls_handshake{10'000};
-  // Generous: a model that does not stream sends its header only when the whole reply is ready.
-  std::chrono::milliseconds first_byte{300'000};
-  std::chrono::milliseconds body_idle{300'000};
-  std::chrono::milliseconds total{600'000};
+  // A model that does not stream sends its header only when the whole reply is ready, so a
+  // minute; yet a silent server must not hold a person for a quarter of an hour (a model call
+  // makes up to three attempts): longer replies from slow local models need a larger value
+  // (`agentrace demo --model-timeout`, docs/models.md).
+  std::chrono::milliseconds first_byte{60'000};
+  std::chrono::milliseconds body_idle{60'000};
+  std::chrono::milliseconds total{300'000};
 };
 
 // Per-request replacements for the client's timeouts; unset fields keep the client's value.

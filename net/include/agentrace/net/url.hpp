@@ -40,4 +40,8 @@ struct Url {
 // 1..65535, an unclosed IPv6 bracket, whitespace or control characters anywhere.
 Url parse_url(std::string_view text);
 
+// `text` with the user information of every URL in it ("user:password@" after "://") replaced by
+// "<credentials>@", for quoting a URL a user wrote in a message: a password must not reach a log.
+std::string without_credentials(std::string_view text);
+
 }  // namespace agentrace::net
