@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "http_transport.hpp"
+#include "stream_replies.hpp"
 
 namespace agentrace::llm {
 
@@ -304,5 +305,13 @@ asio::awaitable<ChatResponse> AnthropicClient::do_complete(const ChatRequest& re
                                                 stream, parse_anthropic_response, error_message);
   co_return co_await std::move(call);
 }
+
+namespace detail {
+
+ChatResponse anthropic_stream_reply(std::span<const net::SseEvent> events) {
+  return assemble_stream_reply<StreamState>(api_name, events);
+}
+
+}  // namespace detail
 
 }  // namespace agentrace::llm
