@@ -366,6 +366,8 @@ tracing::SpanData from_jsonl_line(std::string_view line) {
     j = Json::parse(line.begin(), line.end());
   } catch (const Json::parse_error& e) {
     throw detail::json_syntax_error(e.what(), e.byte);
+  } catch (const Json::out_of_range& e) {
+    throw detail::json_number_error(e.what());
   }
   if (!j.is_object()) throw std::invalid_argument(std::string("expected a JSON object, got ") + j.type_name());
 
@@ -433,6 +435,18 @@ std::invalid_argument detail::json_syntax_error(std::string_view what, std::size
     if (i < close) text.replace(i, close - i, "…");
   }
   return std::invalid_argument("not valid JSON at byte " + std::to_string(byte) + ": " + text);
+}
+
+std::invalid_argument detail::json_number_error(std::string_view what) {
+  // "[json.exception.out_of_range.406] number overflow parsing '1e999'": the quote is the number.
+  constexpr std::string_view marker = "parsing '";
+  std::string number = "?";
+  if (const auto at = what.find(marker); at != std::string_view::npos) {
+    number = std::string(what.substr(at + marker.size()));
+    if (!number.empty() && number.back() == '\'') number.pop_back();
+    if (number.size() > 80) number = number.substr(0, 80) + "…";
+  }
+  return std::invalid_argument("not valid JSON: the number '" + number + "' is out of range");
 }
 
 JsonlReadResult detail::read_trace_file_with(const std::filesystem::path& path, JsonlReadResult (*parse)(std::istream&)) {

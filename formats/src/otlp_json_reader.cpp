@@ -455,6 +455,8 @@ Json parse_json(std::string_view text) {
     return Json::parse(text.begin(), text.end());
   } catch (const Json::parse_error& e) {
     throw detail::json_syntax_error(e.what(), e.byte);
+  } catch (const Json::out_of_range& e) {
+    throw detail::json_number_error(e.what());
   }
 }
 

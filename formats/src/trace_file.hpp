@@ -20,4 +20,9 @@ JsonlReadResult read_trace_file_with(const std::filesystem::path& path, JsonlRea
 // which for a trace line can be kilobytes) cut to its first 80 characters and "…".
 std::invalid_argument json_syntax_error(std::string_view what, std::size_t byte);
 
+// The error for a number the JSON parser cannot hold (`1e999`: nlohmann's out_of_range 406,
+// "number overflow parsing '1e999'"), from its message: "not valid JSON: the number '1e999' is
+// out of range".
+std::invalid_argument json_number_error(std::string_view what);
+
 }  // namespace agentrace::formats::detail

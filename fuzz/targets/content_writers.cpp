@@ -104,10 +104,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::string out;
   for (const auto& call : reply.message.tool_calls) base::append_json(out, call.arguments);
 
-  traced().storage->clear();
   write_run(reply, {.mode = schema::ContentCapture::full});
   write_run(reply, {.mode = schema::ContentCapture::truncated, .max_bytes = 64});
   const std::vector<tracing::SpanData> spans = traced().storage->spans();
+  // Freed within the run, or libFuzzer suspects a leak and runs the input again to look for it.
+  traced().storage->clear();
   fuzz::write_everywhere(spans);
   for (const auto& view : inspect::build_trace_views(spans)) {
     (void)inspect::render_summary(view);
