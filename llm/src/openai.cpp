@@ -7,6 +7,7 @@
 #include "agentrace/base/saturating.hpp"
 #include "http_transport.hpp"
 #include "token_count.hpp"
+#include "stream_replies.hpp"
 
 namespace agentrace::llm {
 
@@ -278,5 +279,13 @@ asio::awaitable<ChatResponse> OpenAiClient::do_complete(const ChatRequest& reque
                                                 stream, parse_openai_response, error_message);
   co_return co_await std::move(call);
 }
+
+namespace detail {
+
+ChatResponse openai_stream_reply(std::span<const net::SseEvent> events) {
+  return assemble_stream_reply<StreamState>(api_name, events);
+}
+
+}  // namespace detail
 
 }  // namespace agentrace::llm

@@ -1,6 +1,7 @@
 #include "agentrace/net/headers.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <ctime>
 #include <string>
 
@@ -62,9 +63,15 @@ std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view valu
   for (const char* format : {"%a, %d %b %Y %H:%M:%S GMT", "%A, %d-%b-%y %H:%M:%S GMT", "%a %b %d %H:%M:%S %Y"}) {
     std::tm tm{};
     const char* end = strptime(text.c_str(), format, &tm);
-    if (end == nullptr || *end != '\0') continue;
+    // The whole value: a NUL inside it would end strptime's reading early.
+    if (end != text.c_str() + text.size()) continue;
     const std::time_t when = timegm(&tm);
     if (when == static_cast<std::time_t>(-1)) continue;
+    // Compared in seconds first: a date centuries away (year 19, year 9999) does not fit the
+    // clock's nanoseconds, and from_time_t would overflow.
+    const auto now_seconds = std::chrono::floor<std::chrono::seconds>(now.time_since_epoch()).count();
+    if (when < now_seconds) return milliseconds{0};
+    if (when - now_seconds > std::int64_t{365} * 24 * 3600) return milliseconds{std::chrono::hours{24 * 365}};
     const auto at = std::chrono::system_clock::from_time_t(when);
     if (at <= now) return milliseconds{0};
     return std::chrono::ceil<milliseconds>(at - now);

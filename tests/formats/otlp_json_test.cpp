@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <set>
+#include <stdexcept>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -227,6 +228,15 @@ TEST_CASE("OTLP/JSON reader: lenient where writers differ", "[formats][otlp]") {
   REQUIRE(s.links.size() == 1);
   CHECK(s.links[0].context.flags.value == 1);
   CHECK_FALSE(s.links[0].context.remote);  // no 0x100: nothing known
+}
+
+// Found by fuzz_otlp_json (fuzz/corpus/fuzz_otlp_json/regression_number_out_of_range): the
+// parser's out_of_range escaped as nlohmann's own exception and message.
+TEST_CASE("OTLP/JSON and JSON Lines readers: a number out of range is a clear invalid_argument", "[formats][otlp]") {
+  CHECK_THROWS_MATCHES(from_otlp_json(R"({"resourceSpans": [], "x": 1e999})"), std::invalid_argument,
+                       Catch::Matchers::Message("a number is too large for any type the reader holds: 1e999"));
+  CHECK_THROWS_MATCHES(from_jsonl_line(R"({"trace_id": -1e999})"), std::invalid_argument,
+                       Catch::Matchers::Message("a number is too large for any type the reader holds: -1e999"));
 }
 
 TEST_CASE("OTLP/JSON reader: errors name the field", "[formats][otlp]") {

@@ -171,6 +171,16 @@ TEST_CASE("Retry-After is read as delta seconds or as an HTTP date", "[otlp]") {
   CHECK_FALSE(otlp::parse_retry_after("", now));
 }
 
+// Found by fuzz_url (fuzz/corpus/fuzz_url/regression_retry_after_year_19): dates centuries away
+// overflowed the clock's nanoseconds (undefined behaviour), and a NUL ended the date early.
+TEST_CASE("Retry-After dates centuries away or with a NUL inside are read safely", "[otlp]") {
+  const auto now = std::chrono::system_clock::from_time_t(784111777);  // Sun, 06 Nov 1994 08:49:37 GMT
+  CHECK(otlp::parse_retry_after("Sun Nov  6 08:49:37 19", now) == 0ms);  // year 19: long past
+  CHECK(otlp::parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", now) == std::chrono::hours{24 * 365});
+  CHECK(otlp::parse_retry_after("Mon, 07 Nov 1994 08:49:37 GMT", now) == std::chrono::hours{24});
+  CHECK_FALSE(otlp::parse_retry_after(std::string("Sun Nov  6 08:49:41 1994\0 junk", 30), now));
+}
+
 TEST_CASE("partial_success is read from protobuf and JSON bodies, garbage is no partial success", "[otlp]") {
   // ExportTraceServiceResponse{partial_success{rejected_spans=3, error_message="bad"}}
   const std::string pb = std::string("\x0a\x07\x08\x03\x12\x03" "bad", 9);

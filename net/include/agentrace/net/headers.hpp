@@ -52,7 +52,7 @@ class Headers {
 
 // The wait a Retry-After value asks for: delta seconds, or an HTTP date (IMF-fixdate, RFC 850 or
 // asctime) measured from `now` (zero when already past). nullopt when it is neither. Very large
-// delta seconds are capped at a year.
+// delta seconds, and dates more than a year ahead, are capped at a year.
 std::optional<std::chrono::milliseconds> parse_retry_after(
     std::string_view value, std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
 
