@@ -50,6 +50,7 @@ class ChaosCollector {
   ChaosCollector& operator=(const ChaosCollector&) = delete;
 
   [[nodiscard]] std::string url() const { return server_.url("/v1/traces"); }
+  [[nodiscard]] std::size_t open_connections() const noexcept { return server_.open_connections(); }
 
   // Goes down and comes back at random moments (up 30 to 250 ms, down 20 to 150 ms) on a thread
   // of its own until stop_outages(), which leaves the collector up.

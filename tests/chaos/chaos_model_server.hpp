@@ -56,6 +56,7 @@ class ChaosModelServer {
   ChaosModelServer& operator=(const ChaosModelServer&) = delete;
 
   [[nodiscard]] std::string base_url() const { return fake_.base_url(); }
+  [[nodiscard]] std::size_t open_connections() { return fake_.http().open_connections(); }
   // Forgets the attempts counted so far (between rounds, whose runs reuse the same numbers).
   void reset_attempts();
   // Requests answered with each fault (none: a proper reply), since construction.

@@ -329,6 +329,7 @@ TEST_CASE("http: a server that goes down refuses connections and drops its own, 
   const std::string url = server.url("/v1/traces");
   CHECK(client.send(get(url)).status == 200);
   REQUIRE(client.idle_connections() == 1);
+  CHECK(server.open_connections() == 1);
 
   server.go_down();
   server.go_down();  // twice: nothing more
@@ -340,6 +341,7 @@ TEST_CASE("http: a server that goes down refuses connections and drops its own, 
   server.come_back();
   CHECK_FALSE(server.is_down());
   CHECK(server.url("/v1/traces") == url);  // the same port
+  CHECK(server.open_connections() == 0);    // the pooled connection went with the server
   CHECK(client.send(get(url)).status == 200);
   CHECK(server.requests_received() == 2);
   CHECK(server.requests().empty());  // keep_requests off: nothing journaled

@@ -401,6 +401,7 @@ ServerResponse FakeLlmServer::answer(const ServerRequest& request) {
 
   FakeEntry entry;
   std::size_t number = 0;
+  Json body;
   std::function<FakeEntry(const FakeRequest&)> responder;
   {
     std::lock_guard lock(mutex_);
@@ -413,6 +414,7 @@ ServerResponse FakeLlmServer::answer(const ServerRequest& request) {
     fake.json = Json::parse(fake.body, nullptr, false);
     if (fake.json.is_discarded()) fake.json = nullptr;
     entry = responder(fake);
+    body = std::move(fake.json);
   } else {
     std::lock_guard lock(mutex_);
     if (next_ >= script_.size()) {
@@ -422,9 +424,9 @@ ServerResponse FakeLlmServer::answer(const ServerRequest& request) {
                                            {}));
     }
     entry = script_[next_++];
+    body = Json::parse(request.body, nullptr, false);
   }
 
-  const Json body = Json::parse(request.body, nullptr, false);
   const bool stream = body.is_object() && body.value("stream", false);
   const bool include_usage = body.is_object() && body.contains("stream_options") && body["stream_options"].is_object() &&
                              body["stream_options"].value("include_usage", false);

@@ -165,6 +165,7 @@ struct LoopbackHttpServer::Impl {
 
   std::atomic<std::size_t> accepted{0};
   std::atomic<std::size_t> received{0};
+  std::atomic<std::size_t> open{0};
   std::atomic<bool> down{false};
   std::size_t generation = 0;  // server thread only: counts go_down() calls
   mutable std::mutex journal_mutex;
@@ -191,6 +192,7 @@ asio::awaitable<void> LoopbackHttpServer::Impl::accept_loop() {
       session->plain.emplace(std::move(socket));
     }
     sessions[session->id] = session;
+    ++open;
     asio::co_spawn(*io, serve(session), asio::detached);
   }
 }
@@ -215,6 +217,7 @@ asio::awaitable<void> LoopbackHttpServer::Impl::serve(std::shared_ptr<Session> s
   }
   session->close();
   sessions.erase(session->id);
+  --open;
   if (auto closing = std::move(session->closing); closing && --closing->pending == 0) closing->done.set_value();
 }
 
@@ -337,6 +340,7 @@ const std::filesystem::path& LoopbackHttpServer::ca_file() const noexcept { retu
 const TestCertificates& LoopbackHttpServer::certificates() const noexcept { return impl_->certificates; }
 std::size_t LoopbackHttpServer::connections_accepted() const noexcept { return impl_->accepted.load(); }
 std::size_t LoopbackHttpServer::requests_received() const noexcept { return impl_->received.load(); }
+std::size_t LoopbackHttpServer::open_connections() const noexcept { return impl_->open.load(); }
 
 std::vector<ServerRequest> LoopbackHttpServer::requests() const {
   std::lock_guard lock(impl_->journal_mutex);

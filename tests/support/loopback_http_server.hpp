@@ -107,6 +107,9 @@ class LoopbackHttpServer {
   [[nodiscard]] const TestCertificates& certificates() const noexcept;
 
   [[nodiscard]] std::size_t connections_accepted() const noexcept;
+  // Connections accepted and not yet closed (a client that went away is seen when the server next
+  // reads or writes on its connection: after a response's header_delay, say).
+  [[nodiscard]] std::size_t open_connections() const noexcept;
   [[nodiscard]] std::size_t requests_received() const noexcept;
   // Every request received so far, in order (none when ServerOptions::keep_requests is off).
   [[nodiscard]] std::vector<ServerRequest> requests() const;
