@@ -462,6 +462,38 @@ TEST_CASE("openai: a stream cut midway is malformed_response, never a shorter an
   CHECK(sink.get() == std::vector<std::string>{"The ", "answer "});  // what had arrived
 }
 
+TEST_CASE("openai: a stream cut inside an event is malformed_response, the half event unseen", "[llm][openai]") {
+  FakeReply reply;
+  reply.text_deltas = {"The ", "answer ", "is ", "5."};
+  FakeLlmServer fake(FakeApi::openai, {FakeEntry::cut_mid_event(reply, 2)});
+  OpenAiOptions o = options_for(fake);
+  o.stream = true;
+  OpenAiClient client(o);
+  TextSink sink;
+  CallOptions call;
+  call.on_text = sink.callback();
+  const LlmError e = llm_error_of([&] { (void)client.complete_sync(ask("hi"), call); });
+  CHECK(e.kind() == LlmErrorKind::malformed_response);
+  CHECK(sink.get() == std::vector<std::string>{"The "});  // the role event, "The ", then half of "answer "
+}
+
+TEST_CASE("openai: a fake with a responder answers each request by its content, in any order", "[llm][openai]") {
+  FakeLlmServer fake(FakeApi::openai);
+  fake.set_responder([](const testing::FakeRequest& request) {
+    const std::string last = request.json.at("messages").back().at("content").get<std::string>();
+    if (last == "fail") return FakeEntry::error(503, "busy", "0");
+    FakeReply reply;
+    reply.text = "echo: " + last;
+    return FakeEntry::make_reply(reply);
+  });
+  OpenAiClient client(options_for(fake));
+  CHECK(client.complete_sync(ask("two")).message.content == "echo: two");
+  CHECK(llm_error_of([&] { (void)client.complete_sync(ask("fail")); }).kind() == LlmErrorKind::server);
+  CHECK(client.complete_sync(ask("one")).message.content == "echo: one");
+  fake.set_responder({});  // back to the (empty) script
+  CHECK_THAT(llm_error_of([&] { (void)client.complete_sync(ask("x")); }).what(), Contains("script ran out"));
+}
+
 TEST_CASE("openai: an error event inside a stream is an LlmError with its message", "[llm][openai]") {
   FakeReply reply;
   reply.text_deltas = {"The ", "answer"};

@@ -321,6 +321,32 @@ TEST_CASE("http: connection refused is a connect error", "[net]") {
   CHECK_THAT(e.what(), !Contains("secret-path") && !Contains("key=abc"));  // the target may carry secrets
 }
 
+TEST_CASE("http: a server that goes down refuses connections and drops its own, then serves again on its port", "[net]") {
+  testing::ServerOptions options;
+  options.keep_requests = false;
+  LoopbackHttpServer server(echo, options);
+  SyncHttpClient client;
+  const std::string url = server.url("/v1/traces");
+  CHECK(client.send(get(url)).status == 200);
+  REQUIRE(client.idle_connections() == 1);
+  CHECK(server.open_connections() == 1);
+
+  server.go_down();
+  server.go_down();  // twice: nothing more
+  CHECK(server.is_down());
+  // The pooled connection is closed: the client tries a fresh one, which is refused.
+  CHECK(testing::http_error_of([&] { (void)client.send(get(url)); }).kind() == HttpErrorKind::connect);
+
+  server.come_back();
+  server.come_back();
+  CHECK_FALSE(server.is_down());
+  CHECK(server.url("/v1/traces") == url);  // the same port
+  CHECK(server.open_connections() == 0);    // the pooled connection went with the server
+  CHECK(client.send(get(url)).status == 200);
+  CHECK(server.requests_received() == 2);
+  CHECK(server.requests().empty());  // keep_requests off: nothing journaled
+}
+
 TEST_CASE("http: an unknown host is a dns error", "[net]") {
   asio::io_context io;
   HttpClient client(io.get_executor());

@@ -300,6 +300,12 @@ FakeEntry FakeEntry::cut_stream(FakeReply reply, std::size_t events) {
   return e;
 }
 
+FakeEntry FakeEntry::cut_mid_event(FakeReply reply, std::size_t events) {
+  FakeEntry e = cut_stream(std::move(reply), events);
+  e.mid_event = true;
+  return e;
+}
+
 FakeEntry FakeEntry::short_stream(FakeReply reply, std::size_t events) {
   FakeEntry e = make_reply(std::move(reply));
   e.kind = Kind::short_stream;
@@ -351,6 +357,11 @@ FakeLlmServer::FakeLlmServer(FakeApi api, std::vector<FakeEntry> script, ServerO
 
 FakeLlmServer::~FakeLlmServer() { http_.reset(); }  // stops the handler before the script goes
 
+void FakeLlmServer::set_responder(std::function<FakeEntry(const FakeRequest&)> responder) {
+  std::lock_guard lock(mutex_);
+  responder_ = std::move(responder);
+}
+
 void FakeLlmServer::push(FakeEntry entry) {
   std::lock_guard lock(mutex_);
   script_.push_back(std::move(entry));
@@ -390,9 +401,22 @@ ServerResponse FakeLlmServer::answer(const ServerRequest& request) {
 
   FakeEntry entry;
   std::size_t number = 0;
+  Json body;
+  std::function<FakeEntry(const FakeRequest&)> responder;
   {
     std::lock_guard lock(mutex_);
     number = ++served_;
+    responder = responder_;
+  }
+  if (responder) {
+    FakeRequest fake;
+    static_cast<ServerRequest&>(fake) = request;
+    fake.json = Json::parse(fake.body, nullptr, false);
+    if (fake.json.is_discarded()) fake.json = nullptr;
+    entry = responder(fake);
+    body = std::move(fake.json);
+  } else {
+    std::lock_guard lock(mutex_);
     if (next_ >= script_.size()) {
       return json_response(500, error_json(api_, 500,
                                            "fake LLM server: the script ran out (request " + std::to_string(number) +
@@ -400,9 +424,9 @@ ServerResponse FakeLlmServer::answer(const ServerRequest& request) {
                                            {}));
     }
     entry = script_[next_++];
+    body = Json::parse(request.body, nullptr, false);
   }
 
-  const Json body = Json::parse(request.body, nullptr, false);
   const bool stream = body.is_object() && body.value("stream", false);
   const bool include_usage = body.is_object() && body.contains("stream_options") && body["stream_options"].is_object() &&
                              body["stream_options"].value("include_usage", false);
@@ -442,9 +466,13 @@ ServerResponse FakeLlmServer::answer(const ServerRequest& request) {
           response = ServerResponse::event_stream(std::move(pieces));
           response.close_after_body_bytes = 0;
         } else {
-          pieces.resize(std::min(entry.events, pieces.size() - 1));  // never the whole stream
+          // Never the whole stream: at most all but the last event, which a mid-event cut halves.
+          const std::size_t whole = std::min(entry.events, pieces.size() - 1);
+          const bool halve = entry.mid_event && whole + 1 < pieces.size();
+          pieces.resize(whole + (halve ? 1 : 0));
           std::size_t bytes = 0;
           for (const auto& p : pieces) bytes += p.data.size();
+          if (halve) bytes -= pieces.back().data.size() - pieces.back().data.size() / 2;
           response = ServerResponse::event_stream(std::move(pieces));
           response.close_after_body_bytes = bytes;  // no last chunk: the body ends unfinished
         }

@@ -33,6 +33,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -112,6 +113,7 @@ struct FakeEntry {
   std::string error_type{};
   std::optional<std::string> retry_after{};  // the Retry-After header, verbatim
   std::size_t events = 0;                    // cut_stream / short_stream / stream_error
+  bool mid_event = false;                    // cut_stream: also half of the next event's bytes
   std::string body{};                        // invalid_json / wrong_content_type ("{api_key}" too)
   std::string content_type{};                // wrong_content_type
   std::chrono::milliseconds header_delay{0};  // any kind: waited before the first byte
@@ -122,6 +124,8 @@ struct FakeEntry {
   // The reply, its first byte `delay` late.
   static FakeEntry slow(FakeReply reply, std::chrono::milliseconds delay);
   static FakeEntry cut_stream(FakeReply reply, std::size_t events);
+  // Streamed: the first `events` events, then the next one cut in its middle, then the close.
+  static FakeEntry cut_mid_event(FakeReply reply, std::size_t events);
   static FakeEntry short_stream(FakeReply reply, std::size_t events);
   static FakeEntry stream_error(FakeReply reply, std::size_t events, std::string message, std::string error_type = {});
   static FakeEntry invalid_json(std::string body = R"({"id": "chatcmpl-1", "choices": [{"message": )");
@@ -144,6 +148,11 @@ class FakeLlmServer {
   FakeLlmServer& operator=(const FakeLlmServer&) = delete;
 
   void push(FakeEntry entry);
+  // Instead of the script: each request's entry is what `responder` returns for it (called on the
+  // server's thread, one request at a time; it must not block). For servers whose answers depend
+  // on the request rather than on arrival order, e.g. many agents talking to one fake at once.
+  // An empty function goes back to the script.
+  void set_responder(std::function<FakeEntry(const FakeRequest&)> responder);
   void push(FakeReply reply) { push(FakeEntry::make_reply(std::move(reply))); }
   [[nodiscard]] std::size_t remaining() const;
 
@@ -156,7 +165,8 @@ class FakeLlmServer {
   [[nodiscard]] const std::filesystem::path& ca_file() const noexcept { return http_->ca_file(); }
   [[nodiscard]] LoopbackHttpServer& http() noexcept { return *http_; }
 
-  // Every request received so far, in order (those to unknown paths included).
+  // Every request received so far, in order (those to unknown paths included; none when the
+  // server options turn keep_requests off).
   [[nodiscard]] std::vector<FakeRequest> requests() const;
   [[nodiscard]] std::size_t request_count() const { return http_->requests_received(); }
 
@@ -172,6 +182,7 @@ class FakeLlmServer {
   std::vector<FakeEntry> script_;
   std::size_t next_ = 0;
   std::size_t served_ = 0;  // replies generated: numbers the default ids
+  std::function<FakeEntry(const FakeRequest&)> responder_;
   std::unique_ptr<LoopbackHttpServer> http_;
 };
 

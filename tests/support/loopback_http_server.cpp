@@ -157,22 +157,29 @@ struct LoopbackHttpServer::Impl {
 
   // The context outlives everything that uses it: it is destroyed explicitly, first.
   std::unique_ptr<asio::io_context> io = std::make_unique<asio::io_context>(1);
+  // Keeps the thread running while nothing is pending (a server gone down waits to come back).
+  asio::executor_work_guard<asio::io_context::executor_type> work = asio::make_work_guard(*io);
   std::optional<tcp::acceptor> acceptor;
   std::uint16_t port = 0;
   std::thread thread;
 
   std::atomic<std::size_t> accepted{0};
   std::atomic<std::size_t> received{0};
+  std::atomic<std::size_t> open{0};
+  std::atomic<bool> down{false};
+  std::size_t generation = 0;  // server thread only: counts go_down() calls
   mutable std::mutex journal_mutex;
   std::vector<ServerRequest> journal;
   std::map<std::size_t, std::weak_ptr<Session>> sessions;  // server thread only
 };
 
 asio::awaitable<void> LoopbackHttpServer::Impl::accept_loop() {
+  const std::size_t listening = generation;  // go_down() ends this loop
   for (;;) {
     error_code ec;
     auto token = asio::redirect_error(asio::use_awaitable, ec);
     tcp::socket socket = co_await acceptor->async_accept(token);
+    if (listening != generation) co_return;  // gone down meanwhile (a connection just accepted is refused too)
     if (ec) {
       if (ec == asio::error::operation_aborted || !acceptor->is_open()) co_return;
       continue;
@@ -185,6 +192,7 @@ asio::awaitable<void> LoopbackHttpServer::Impl::accept_loop() {
       session->plain.emplace(std::move(socket));
     }
     sessions[session->id] = session;
+    ++open;
     asio::co_spawn(*io, serve(session), asio::detached);
   }
 }
@@ -209,6 +217,7 @@ asio::awaitable<void> LoopbackHttpServer::Impl::serve(std::shared_ptr<Session> s
   }
   session->close();
   sessions.erase(session->id);
+  --open;
   if (auto closing = std::move(session->closing); closing && --closing->pending == 0) closing->done.set_value();
 }
 
@@ -236,7 +245,7 @@ asio::awaitable<void> LoopbackHttpServer::Impl::exchange(Stream& stream, Session
     request.connection = session.id;
     request.sequence = sequence;
     request.tls_server_name = session.server_name;
-    {
+    if (options.keep_requests) {
       std::lock_guard lock(journal_mutex);
       journal.push_back(request);
     }
@@ -313,6 +322,7 @@ LoopbackHttpServer::~LoopbackHttpServer() {
   Impl& s = *impl_;
   s.io->stop();
   s.thread.join();
+  s.work.reset();
   // The acceptor, then the suspended coroutines with every connection (destroyed with the
   // context), all on this thread, while the rest of the server, which they refer to, still exists.
   s.acceptor.reset();
@@ -330,6 +340,7 @@ const std::filesystem::path& LoopbackHttpServer::ca_file() const noexcept { retu
 const TestCertificates& LoopbackHttpServer::certificates() const noexcept { return impl_->certificates; }
 std::size_t LoopbackHttpServer::connections_accepted() const noexcept { return impl_->accepted.load(); }
 std::size_t LoopbackHttpServer::requests_received() const noexcept { return impl_->received.load(); }
+std::size_t LoopbackHttpServer::open_connections() const noexcept { return impl_->open.load(); }
 
 std::vector<ServerRequest> LoopbackHttpServer::requests() const {
   std::lock_guard lock(impl_->journal_mutex);
@@ -353,6 +364,54 @@ void LoopbackHttpServer::close_idle_connections() {
   });
   closed.wait();
 }
+
+namespace {
+
+// Runs `work` on the server's thread and waits for it; its exception comes back here.
+template <class F>
+void run_on(asio::io_context& io, F work) {
+  std::promise<void> done;
+  auto finished = done.get_future();
+  asio::post(io, [&] {
+    try {
+      work();
+      done.set_value();
+    } catch (...) {
+      done.set_exception(std::current_exception());
+    }
+  });
+  finished.get();
+}
+
+}  // namespace
+
+void LoopbackHttpServer::go_down() {
+  Impl& s = *impl_;
+  run_on(*s.io, [&s] {
+    if (s.down) return;
+    s.down = true;
+    ++s.generation;
+    error_code ec;
+    s.acceptor->close(ec);  // the accept loop ends (operation_aborted)
+    // Every connection goes, mid-request or mid-response too: each one's coroutine sees the
+    // error and ends, removing itself from `sessions`.
+    for (auto& [id, weak] : s.sessions) {
+      if (auto session = weak.lock()) session->close();
+    }
+  });
+}
+
+void LoopbackHttpServer::come_back() {
+  Impl& s = *impl_;
+  run_on(*s.io, [&s] {
+    if (!s.down) return;
+    s.acceptor.emplace(*s.io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), s.port));  // reuse_address
+    s.down = false;
+    asio::co_spawn(*s.io, s.accept_loop(), asio::detached);
+  });
+}
+
+bool LoopbackHttpServer::is_down() const noexcept { return impl_->down.load(); }
 
 FullBacklogListener::FullBacklogListener() {
   listener_ = ::socket(AF_INET, SOCK_STREAM, 0);

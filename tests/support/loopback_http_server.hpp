@@ -84,6 +84,9 @@ struct ServerOptions {
   // Accepts connections and never reads or writes on them (handshake and first-byte timeouts).
   bool silent = false;
   std::size_t max_request_body = std::size_t{128} << 20;
+  // Keep every request for requests(). Off for a server that takes many requests (a soak): its
+  // memory then stays flat, and requests() is empty.
+  bool keep_requests = true;
 };
 
 class LoopbackHttpServer {
@@ -104,13 +107,24 @@ class LoopbackHttpServer {
   [[nodiscard]] const TestCertificates& certificates() const noexcept;
 
   [[nodiscard]] std::size_t connections_accepted() const noexcept;
+  // Connections accepted and not yet closed (a client that went away is seen when the server next
+  // reads or writes on its connection: after a response's header_delay, say).
+  [[nodiscard]] std::size_t open_connections() const noexcept;
   [[nodiscard]] std::size_t requests_received() const noexcept;
-  // Every request received so far, in order.
+  // Every request received so far, in order (none when ServerOptions::keep_requests is off).
   [[nodiscard]] std::vector<ServerRequest> requests() const;
   // Closes every connection as a server's keep-alive timeout does: at once when it is waiting for
   // its next request, else as soon as the response it is writing ends. Returns once all are
   // closed (so not while a long stream is still being written).
   void close_idle_connections();
+
+  // A server that goes down and comes back, as a collector restarting: go_down() stops listening
+  // (connects are refused) and closes every connection, whatever it is doing; come_back() listens
+  // again on the same port. Both return once done; calling either twice in a row does nothing
+  // more. come_back() throws std::system_error when the port was taken meanwhile.
+  void go_down();
+  void come_back();
+  [[nodiscard]] bool is_down() const noexcept;
 
  private:
   struct Impl;
