@@ -321,7 +321,13 @@ void push_json(lua_State* L, const Json& j, int depth) {
       else lua_pushnumber(L, static_cast<lua_Number>(u));
       return;
     }
-    case Json::value_t::number_float: lua_pushnumber(L, j.get<double>()); return;
+    case Json::value_t::number_float: {
+      // JSON has one kind of number: 5.0 from a tool is the integer 5 to the program.
+      const double d = j.get<double>();
+      if (d == std::floor(d) && std::fabs(d) < 9007199254740992.0) lua_pushinteger(L, static_cast<lua_Integer>(d));
+      else lua_pushnumber(L, d);
+      return;
+    }
     case Json::value_t::string: {
       const auto& s = j.get_ref<const std::string&>();
       lua_pushlstring(L, s.data(), s.size());
@@ -429,8 +435,10 @@ bool run_call(const Function& f, Sandbox& sb) noexcept {
       return false;
     }
     if (r.is_error) {
-      sb.scratch = sb.names[static_cast<std::size_t>(&f - sb.functions.data())] + ": " +
-                   (r.value.is_string() ? r.value.get<std::string>() : r.value.dump());
+      std::string text = r.value.is_string() ? r.value.get<std::string>() : r.value.dump();
+      // "tool 'x' failed: ..." names the tool already; a bare message gets the function's name.
+      sb.scratch = text.rfind("tool '", 0) == 0 ? std::move(text)
+                                                 : sb.names[static_cast<std::size_t>(&f - sb.functions.data())] + ": " + text;
       return false;
     }
     sb.result = std::move(r.value);

@@ -358,8 +358,8 @@ void iteration_full(const TraceView& view, const AgentRunView& run, const Iterat
                                                                : st.yellow("unfinished"))) +
            "  " + duration(c.span) + "  " + std::to_string(c.calls) + (c.calls == 1 ? " call" : " calls") + '\n';
     out += c.code.empty() ? std::string("    (not recorded)\n") : indent_block(cap(c.code, options.max_value_chars), "    ");
-    out += "  Output:\n";
-    out += c.output.empty() ? std::string("    (none)\n") : indent_block(cap(c.output, options.max_value_chars), "    ");
+    out += "  Observation (what the model read):\n";
+    out += c.output.empty() ? std::string("    (not recorded)\n") : indent_block(cap(c.output, options.max_value_chars), "    ");
     if (!c.error.empty()) out += "  " + st.red("error: " + c.error) + '\n';
   }
 

@@ -217,8 +217,8 @@ tr::Span start_code_span(const tr::Tracer& tracer, const tr::Span& step_span, st
 
 void record_code_result(tr::Span& span, const CodeOutcome& outcome, const ContentPolicy& content) {
   if (!span.is_recording()) return;
-  span.set_attribute(attr::code_calls, static_cast<std::int64_t>(outcome.calls))
-      .set_attribute(attr::code_instructions, static_cast<std::int64_t>(outcome.instructions));
+  span.set_attribute(attr::code_calls, static_cast<std::int64_t>(outcome.calls));
+  if (outcome.instructions != 0) span.set_attribute(attr::code_instructions, static_cast<std::int64_t>(outcome.instructions));
   if (outcome.final_answer) span.set_attribute(attr::code_final_answer, true);
   content.record(span, {attr::output_value}, outcome.output);
   if (!outcome.error_kind.empty()) {
