@@ -18,6 +18,7 @@
 
 #include <array>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
@@ -575,6 +576,62 @@ return function(f)
 end
 )";
 
+// string.find, match, gmatch and gsub, guarded: Lua matches patterns in C, where neither the
+// instruction budget nor the clock is checked, and a pattern with several repetition items
+// backtracks through a long subject for hours ("(.-)(.-)(.-)x" over 100 KB). So a call whose
+// worst case, about n^(k+1) steps for k repetition items over n bytes (n^k when anchored with
+// ^), would exceed what the time limit allows is refused before it starts, with an error that
+// says how to get through. Plain finds (string.find's 4th argument) are not patterns.
+int repetition_items(const char* p, std::size_t len) {
+  int count = 0;
+  for (std::size_t i = 0; i < len; ++i) {
+    const char c = p[i];
+    if (c == '%') {
+      ++i;
+    } else if (c == '[') {
+      ++i;
+      if (i < len && p[i] == '^') ++i;
+      if (i < len && p[i] == ']') ++i;  // a ] first is literal
+      while (i < len && p[i] != ']') {
+        if (p[i] == '%') ++i;
+        ++i;
+      }
+    } else if ((c == '*' || c == '+' || c == '-') && i > 0) {
+      ++count;
+    }
+  }
+  return count;
+}
+
+int guarded_pattern(lua_State* L) {
+  Sandbox& sb = sandbox_of(L);
+  if (sb.ending()) return raise_stopping(L, sb);
+  std::size_t n = 0, len = 0;
+  luaL_checklstring(L, 1, &n);
+  const char* p = luaL_checklstring(L, 2, &len);
+  const bool plain = lua_toboolean(L, lua_upvalueindex(2)) != 0 && lua_toboolean(L, 4) != 0;
+  if (!plain) {
+    const int items = repetition_items(p, len);
+    const bool anchored = len > 0 && p[0] == '^';
+    const double steps = std::pow(static_cast<double>(std::max<std::size_t>(n, 1)), items + (anchored ? 0 : 1));
+    // About 2e8 simple matching steps a second, over the execution's time limit.
+    const double allowed = 2e5 * static_cast<double>(sb.limits.timeout.count());
+    if (items > 0 && steps > allowed) {
+      char text[256];
+      std::snprintf(text, sizeof text,
+                    "this pattern could take too long on a string of %zu bytes (%d repetition items, about %.0e steps "
+                    "at worst; the limit is %.0e): match a shorter string, or use fewer of * + -",
+                    n, items, steps, allowed);
+      return luaL_error(L, "%s", text);
+    }
+  }
+  const int args = lua_gettop(L);
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, args, LUA_MULTRET);
+  return lua_gettop(L);
+}
+
 // load: text chunks only (never binary: bytecode is not checked by Lua and can break out).
 int load_text(lua_State* L) {
   const int n = lua_gettop(L);
@@ -960,6 +1017,12 @@ class LuaExecutor final : public CodeExecutor {
     // is a copy of it.
     lua_pushnil(L);
     lua_setfield(L, str, "dump");
+    for (const char* name : {"find", "match", "gmatch", "gsub"}) {
+      lua_getfield(L, str, name);
+      lua_pushboolean(L, std::strcmp(name, "find") == 0 ? 1 : 0);  // only find has a plain mode
+      lua_pushcclosure(L, guarded_pattern, 2);
+      lua_setfield(L, str, name);
+    }
     lua_pushliteral(L, "");
     lua_getmetatable(L, -1);
     lua_pushboolean(L, 0);

@@ -319,6 +319,21 @@ TEST_CASE("lua: memory bombs end at the memory cap", "[code][sandbox]") {
   CHECK(executor->memory_in_use() < 1024 * 1024);
 }
 
+TEST_CASE("lua: a pattern that would backtrack for hours is refused before it starts", "[code][sandbox]") {
+  auto executor = code::make_lua_executor({}, small_limits());
+  auto ex = run(*executor, "local s = string.rep('a', 100000)\nreturn s:find('.-.-.-b')");
+  CHECK(ex.error_kind == ErrorKind::runtime);
+  CHECK_THAT(ex.error, Catch::Contains("code:2: this pattern could take too long on a string of 100000 bytes (3 repetition items"));
+  CHECK_FALSE(run(*executor, "return string.gsub(string.rep('a', 100000), '(.-)(.-)x', '')").ok());
+  CHECK_FALSE(run(*executor, "for w in string.gmatch(string.rep('a', 100000), 'a*a*a*b') do end").ok());
+  // Ordinary patterns on ordinary text, and plain finds on anything.
+  CHECK(run(*executor, "return (string.gsub('a  b   c', '%s+', ' '))").value == "a b c");
+  CHECK(run(*executor, "return ('key=value'):match('^(%w+)=(%w+)$')").value == "key, value");
+  CHECK(run(*executor, "return string.find(string.rep('a', 1000000), 'a-b', 1, true)").value == std::nullopt);
+  CHECK(run(*executor, "return #string.gsub(string.rep('ab ', 5000), '%s+', '')").value == "10000");
+  still_works(*executor);
+}
+
 TEST_CASE("lua: huge output is cut with a marker saying how much", "[code][sandbox]") {
   auto executor = code::make_lua_executor({}, small_limits());
   auto ex = run(*executor, "for i = 1, 500 do print('0123456789') end");
