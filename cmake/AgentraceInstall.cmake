@@ -4,7 +4,7 @@
 include(CMakePackageConfigHelpers)
 
 # testkit is not in the umbrella (it is for users' tests) but is installed for them all the same.
-set(_modules base net tracing formats otlp llm memory tools schema agent inspect testkit)
+set(_modules base net tracing formats otlp llm memory tools schema code agent inspect testkit)
 set(_targets agentrace)
 foreach(_module IN LISTS _modules)
   list(APPEND _targets agentrace_${_module})

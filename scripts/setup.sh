@@ -17,11 +17,12 @@ set -euo pipefail
 AGENTRACE_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 # build-essential rather than g++ alone: it also brings make and libc headers that some CMake
-# checks rely on. OpenSSL is for HTTPS (net); sqlite for the stores; zlib for OTLP's gzip compression.
+# checks rely on. OpenSSL is for HTTPS (net); sqlite for the stores; zlib for OTLP's gzip compression;
+# Lua 5.4 is the interpreter code agents write their programs in (found with pkg-config).
 AGENTRACE_PACKAGES=(
   build-essential cmake ninja-build pkg-config
   nlohmann-json3-dev libboost-dev libspdlog-dev catch2 libbenchmark-dev libcli11-dev
-  libvalijson-dev libsqlite3-dev zlib1g-dev libssl-dev
+  libvalijson-dev libsqlite3-dev zlib1g-dev libssl-dev liblua5.4-dev
 )
 
 agentrace_log() { printf 'agentrace: %s\n' "$*"; }

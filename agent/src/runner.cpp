@@ -4,6 +4,8 @@
 //   tool_calls      act: tool calls inline, in parallel or on the pool, timeouts, cancellation,
 //                   managed agents as nested runs (execute_tool spans)
 //   managed_agents  a managed agent as a tool, and its run as the manager's observation
+//   code_actions    decide and act for a code agent: the reply's program in the run's sandbox
+//                   (execute_code span), its calls through tool_calls
 //   registries      each agent's validated tool registry, cached
 //   recording       the cassette of a top-level run
 //   default_tracing where spans and cassettes go
@@ -14,6 +16,7 @@
 
 #include "agentrace/schema/writers.hpp"
 #include "agentrace/tools/builtin.hpp"
+#include "code_actions.hpp"
 #include "default_tracing.hpp"
 #include "model_call.hpp"
 #include "registries.hpp"
@@ -56,6 +59,7 @@ struct Runner::Impl {
   detail::ToolPool pool;  // declared after tracing: joined before the default tracing shuts down
   detail::ModelCaller model_caller;
   detail::ToolCaller tool_caller;
+  detail::CodeActions code_actions;
 
   explicit Impl(RunnerOptions o)
       : options(std::move(o)),
@@ -65,7 +69,8 @@ struct Runner::Impl {
         tool_caller(tracing.tracer(), options.content, pool,
                     [this](detail::AgentRun child, std::string task, tr::SpanContext parent) {
                       return run_agent(std::move(child), std::move(task), std::move(parent));
-                    }) {}
+                    }),
+        code_actions(tracing.tracer(), options.content, tool_caller) {}
 
   [[nodiscard]] const tr::Tracer& tracer() const noexcept { return tracing.tracer(); }
 
@@ -99,9 +104,13 @@ asio::awaitable<RunResult> Runner::Impl::run_agent(detail::AgentRun run, std::st
   const RunConfig& config = run.config();
   const auto started = Clock::now();
   RunResult result;
-  result.memory = memory::RunMemory(agent.instructions);
-  result.memory.add(memory::TaskStep{task});
   run.registry = registries.registry_for(agent);
+  // A code agent's tools are functions of its interpreter (kept for the whole run), described in
+  // its system prompt rather than offered to the model as tools.
+  std::optional<detail::CodeRun> code_run;
+  if (agent.actions == Actions::code) code_run = code_actions.start(agent, *run.registry);
+  result.memory = memory::RunMemory(code_run ? code_run->system_prompt : agent.instructions);
+  result.memory.add(memory::TaskStep{task});
   if (agent.memory_store) run.store = std::make_shared<detail::TracedMemoryStore>(agent.memory_store, tracer(), options.content);
   const tools::ToolRegistry& registry = *run.registry;
 
@@ -129,7 +138,7 @@ asio::awaitable<RunResult> Runner::Impl::run_agent(detail::AgentRun run, std::st
 
   llm::ChatRequest request;
   request.model = model;
-  request.tools = registry.schemas();
+  if (!code_run) request.tools = registry.schemas();
   request.temperature = agent.temperature;
   request.max_tokens = agent.max_tokens;
   std::size_t converted = 0;  // memory steps already in request.messages
@@ -209,45 +218,60 @@ asio::awaitable<RunResult> Runner::Impl::run_agent(detail::AgentRun run, std::st
     step.model_output = reply->message;
     if (!reply->message.content.empty()) last_text = reply->message.content;
 
-    // 2. decide
     std::optional<std::string> final_answer;
-    {
-      tr::Span decide = schema::start_decide_span(tracer(), step_span, registry.names());
-      const auto& calls = reply->message.tool_calls;
-      if (!calls.empty()) {
-        schema::record_tool_calls(decide, calls);
-      } else if (!reply->message.content.empty()) {
-        final_answer = reply->message.content;
-        schema::record_final_answer(decide);
-      } else {
-        step.error = "the reply has neither text nor tool calls; answer with a tool call, or with text for the final answer";
-        schema::record_malformed_reply(decide, *step.error);
-      }
-    }
-
-    // 3. act
-    if (!reply->message.tool_calls.empty()) {
-      auto acted = co_await tool_caller.call(run, step_context, reply->message.tool_calls);
+    if (code_run) {
+      // 2. decide and 3. act, for a code agent: the reply's program, run
+      auto acted = code_actions.act(run, step_context, *code_run, reply->message.content);
+      step.code = std::move(acted.code);
       step.observations = std::move(acted.observations);
+      step.error = std::move(acted.error);
+      final_answer = std::move(acted.final_answer);
       step_managed = acted.managed_usage;
-      const auto& halted = acted.halted;
-      for (std::size_t i = 0; i < step.observations.size(); ++i) {
-        const auto& call = reply->message.tool_calls[i];
-        const auto& o = step.observations[i];
-        if (call.name == tools::final_answer_name && !o.is_error && !final_answer) final_answer = o.content;
-      }
-      if (halted) {
-        result.status = RunStatus::cancelled;
-        result.error = *halted;
-      }
       managed_total += step_managed;
+      if (acted.halted) {
+        result.status = RunStatus::cancelled;
+        result.error = *acted.halted;
+      }
+    } else {
+      // 2. decide
+      {
+        tr::Span decide = schema::start_decide_span(tracer(), step_span, registry.names());
+        const auto& calls = reply->message.tool_calls;
+        if (!calls.empty()) {
+          schema::record_tool_calls(decide, calls);
+        } else if (!reply->message.content.empty()) {
+          final_answer = reply->message.content;
+          schema::record_final_answer(decide);
+        } else {
+          step.error = "the reply has neither text nor tool calls; answer with a tool call, or with text for the final answer";
+          schema::record_malformed_reply(decide, *step.error);
+        }
+      }
+
+      // 3. act
+      if (!reply->message.tool_calls.empty()) {
+        auto acted = co_await tool_caller.call(run, step_context, reply->message.tool_calls);
+        step.observations = std::move(acted.observations);
+        step_managed = acted.managed_usage;
+        const auto& halted = acted.halted;
+        for (std::size_t i = 0; i < step.observations.size(); ++i) {
+          const auto& call = reply->message.tool_calls[i];
+          const auto& o = step.observations[i];
+          if (call.name == tools::final_answer_name && !o.is_error && !final_answer) final_answer = o.content;
+        }
+        if (halted) {
+          result.status = RunStatus::cancelled;
+          result.error = *halted;
+        }
+        managed_total += step_managed;
+      }
     }
 
     // 4. observe
     step.end_unix_ns = tr::now_unix_ns();
     if (final_answer) step.final_answer = final_answer;
-    schema::end_step_span(step_span, final_answer ? "final_answer" : step.error ? "error" : "tool_calls", step.usage,
-                          step.usage + step_managed);
+    schema::end_step_span(step_span, final_answer ? "final_answer" : step.error ? "error" : code_run ? "code" : "tool_calls",
+                          step.usage, step.usage + step_managed);
     const bool halted_now = result.status == RunStatus::cancelled && !result.error.empty();
     collect_errors(step, result.errors);
     result.memory.add(std::move(step));

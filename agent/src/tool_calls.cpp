@@ -59,6 +59,7 @@ asio::awaitable<ToolCallsOutcome> ToolCaller::call(const AgentRun& run, const St
   std::vector<memory::Observation>& observations = outcome.observations;
   std::optional<std::string>& halted = outcome.halted;
   observations.resize(n);
+  outcome.results.resize(n);
   std::vector<tr::Span> spans(n);
   std::vector<std::shared_ptr<CallState>> states(n);
   std::vector<Deadline> call_deadlines(n, run.deadline);
@@ -84,6 +85,7 @@ asio::awaitable<ToolCallsOutcome> ToolCaller::call(const AgentRun& run, const St
         halted = "stopped by on_tool_end hook: " + action.reason;
       }
     }
+    outcome.results[i] = std::move(result.content);
   };
 
   // Start every call (or run it, when it is cheap to run right here).

@@ -36,6 +36,7 @@ class ToolPool {
 
 struct ToolCallsOutcome {
   std::vector<memory::Observation> observations;  // one per call, in call order
+  std::vector<tools::Json> results;               // each call's result as a value (a code action's program reads it)
   llm::Usage managed_usage;                       // what managed agents run here spent in all
   std::optional<std::string> halted;              // a hook stopped the run: why
 };

@@ -163,7 +163,7 @@ tools::ToolPtr make_corpus_search_tool(fs::path corpus) {
 }
 
 agent::Agent make_demo_agents(const DemoFiles& files, std::map<std::string, std::shared_ptr<llm::LlmClient>> models,
-                              std::shared_ptr<memory::MemoryStore> store) {
+                              std::shared_ptr<memory::MemoryStore> store, agent::Actions manager_actions) {
   auto model_of = [&](const std::string& name) {
     auto it = models.find(name);
     if (it == models.end() || !it->second) throw std::invalid_argument("the demo has no model for agent '" + name + "'");
@@ -197,10 +197,19 @@ agent::Agent make_demo_agents(const DemoFiles& files, std::map<std::string, std:
   manager.instructions =
       "You answer the user's question. Delegate fact finding to the researcher and computation to the analyst; "
       "then give the final answer with your reasoning and sources.";
-  manager.model = model_of("manager");
-  manager.managed_agents = {std::move(researcher), std::move(analyst)};
   manager.max_steps = 8;
   manager.parallel_tool_calls = false;
+  if (manager_actions == agent::Actions::code) {
+    manager.instructions =
+        "You answer the user's question. Ask the researcher for the facts you need and compute with Lua; then "
+        "give the final answer with your reasoning and sources.";
+    manager.model = model_of("code_manager");
+    manager.actions = agent::Actions::code;
+    manager.managed_agents = {std::move(researcher)};
+    return manager;
+  }
+  manager.model = model_of("manager");
+  manager.managed_agents = {std::move(researcher), std::move(analyst)};
   return manager;
 }
 

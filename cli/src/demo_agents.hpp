@@ -37,7 +37,11 @@ tools::ToolPtr make_corpus_search_tool(std::filesystem::path corpus);
 
 // The manager with its two managed agents. `models` maps agent name to model; a missing entry
 // is an error. The researcher remembers what it found in `store`.
+// With `manager_actions` code (`agentrace demo --code`), the manager is a code agent (model
+// "code_manager"): it calls the researcher as a Lua function and computes the doubling time
+// itself, so it has no analyst; the researcher still acts by tool calls.
 agent::Agent make_demo_agents(const DemoFiles& files, std::map<std::string, std::shared_ptr<llm::LlmClient>> models,
-                              std::shared_ptr<memory::MemoryStore> store);
+                              std::shared_ptr<memory::MemoryStore> store,
+                              agent::Actions manager_actions = agent::Actions::tool_calls);
 
 }  // namespace agentrace::cli

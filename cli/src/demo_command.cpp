@@ -41,6 +41,7 @@ struct DemoOptions {
   bool no_color = false;
   bool color = false;
   bool quiet = false;
+  bool code = false;  // the manager acts by writing Lua
 };
 
 std::string one_line(const std::string& text, std::size_t max) {
@@ -91,7 +92,8 @@ class StepLog {
       return agent::HookAction::proceed();
     };
     h.on_llm_end = [this](const agent::Agent& a, const llm::ChatResponse& r) {
-      const bool final = r.message.tool_calls.empty();
+      // A code agent's reply is its program, not an answer: final_answer in the program ends the run.
+      const bool final = r.message.tool_calls.empty() && a.actions != agent::Actions::code;
       if (depth(a.name) == 0) {
         std::lock_guard lock(stream_mutex_);
         if (streamed_step_ == steps_[a.name]) {  // already shown as it arrived
@@ -212,7 +214,7 @@ DemoModels demo_models(const DemoOptions& o, const DemoFiles& files) {
   std::string where;
   if (auto server = client->server()) where = " at " + server->address + ":" + std::to_string(server->port);
   DemoModels out;
-  for (const char* name : {"manager", "researcher", "analyst"}) out.by_agent[name] = client;
+  for (const char* name : {"manager", "code_manager", "researcher", "analyst"}) out.by_agent[name] = client;
   out.description = "model " + client->default_model() + " (" + client->provider() + where +
                     "), streamed; search, file reading, the calculator and the SQLite memory really run";
   return out;
@@ -289,7 +291,8 @@ int run_demo(const DemoOptions& o) {
     std::fprintf(stderr, "agentrace demo: the agents' memory cannot be opened: %s\n", e.what());
     return exit_failure;
   }
-  const agent::Agent manager = make_demo_agents(files, std::move(models.by_agent), store);
+  const agent::Agent manager = make_demo_agents(files, std::move(models.by_agent), store,
+                                                o.code ? agent::Actions::code : agent::Actions::tool_calls);
 
   std::printf("agentrace demo · %s\n", models.description.c_str());
   if (o.task != demo_question && o.model.empty()) {
@@ -366,7 +369,8 @@ int run_demo(const DemoOptions& o) {
   }
   if (!result.cassette.empty()) out += "cassette: " + result.cassette.string() + "\n";
   if (traced) {
-    out += "inspect:  agentrace view " + trace_file.string() + (o.model.empty() ? " --step 2 --agent researcher\n" : "\n");
+    const char* step = o.code ? " --step 1 --agent manager\n" : " --step 2 --agent researcher\n";
+    out += "inspect:  agentrace view " + trace_file.string() + (o.model.empty() ? step : "\n");
   }
   if (!result.cassette.empty()) {
     out += "replay:   agentrace replay " + (traced ? trace_file : result.cassette).string() + "\n";
@@ -402,6 +406,9 @@ void add_demo_command(CLI::App& app, CommandRunner& selected) {
   auto* color = demo->add_flag("--color", o->color, "Always use ANSI colours");
   auto* no_color = demo->add_flag("--no-color", o->no_color, "Never use ANSI colours");
   color->excludes(no_color);
+  demo->add_flag("--code", o->code,
+                 "The manager acts by writing Lua (a code agent): it calls the researcher as a function and computes "
+                 "the answer in a sandboxed interpreter; every call its code makes is traced");
   demo->add_flag("--quiet", o->quiet, "Only the final answer and where the trace is: no step log, tree or timeline");
   demo->callback([o, &selected] { selected = [o] { return run_demo(*o); }; });
 }

@@ -68,12 +68,20 @@ int run_replay(const ReplayCommandOptions& o) {
     std::fprintf(stderr, "agentrace replay: the replay's scratch memory cannot be made: %s\n", e.what());
     return exit_failure;
   }
-  const agent::Agent demo = make_demo_agents(files, load_demo_script(files.script()), store);
-  std::vector<std::string> demo_names;
-  for (const auto& a : agent::Cassette::describe(demo)) demo_names.push_back(a.name);
   std::vector<std::string> recorded_names;
   for (const auto& a : cassette.agents) recorded_names.push_back(a.name);
-  if (demo_names != recorded_names) {
+  auto names_of = [](const agent::Agent& agents) {
+    std::vector<std::string> names;
+    for (const auto& a : agent::Cassette::describe(agents)) names.push_back(a.name);
+    return names;
+  };
+  // The demo's agents in the shape recorded: the tool-calling manager, or the code agent of
+  // `agentrace demo --code` (which has no analyst).
+  agent::Agent demo = make_demo_agents(files, load_demo_script(files.script()), store);
+  if (names_of(demo) != recorded_names) {
+    demo = make_demo_agents(files, load_demo_script(files.script()), store, agent::Actions::code);
+  }
+  if (names_of(demo) != recorded_names) {
     std::string names;
     for (const auto& n : recorded_names) names += (names.empty() ? "" : ", ") + n;
     std::fprintf(stderr,

@@ -95,6 +95,17 @@ nlohmann::json to_json(const TraceView& view) {
                          {"action", it.decision->action},
                          {"tool_calls", it.decision->tool_calls},
                          {"error", it.decision->error}};
+        if (!it.decision->code_language.empty()) {
+          i["decision"]["code_language"] = it.decision->code_language;
+          i["decision"]["code_lines"] = it.decision->code_lines;
+        }
+      }
+      if (it.code) {
+        const auto& c = *it.code;
+        i["code"] = {{"language", c.language},       {"code", c.code},     {"output", c.output},
+                     {"error", c.is_error ? json(c.error) : json(nullptr)},
+                     {"error_kind", c.error_kind},   {"calls", c.calls},   {"instructions", c.instructions},
+                     {"final_answer", c.final_answer}, {"span", span_json(c.span)}};
       }
       json tools = json::array();
       for (const auto& tc : it.tools) {

@@ -273,6 +273,17 @@ class Builder {
         }
         case schema::SpanRole::tool: it.tools.push_back(tool_view(*c)); break;
         case schema::SpanRole::memory: it.memory.push_back(memory_view(*c)); break;
+        case schema::SpanRole::code: {
+          CodeView code;
+          static_cast<schema::CodeRecord&>(code) = schema::read_code(*c);
+          code.span = c;
+          if (it.error.empty() && !code.error.empty()) it.error = code.error;
+          it.code = std::move(code);
+          for (const auto* call : children(*c)) {
+            if (is_tool_span(*call)) it.tools.push_back(tool_view(*call));
+          }
+          break;
+        }
         case schema::SpanRole::agent:
         case schema::SpanRole::step:
         case schema::SpanRole::other: break;

@@ -130,6 +130,8 @@ std::string action_line(const IterationView& it) {
     }
     return out;
   }
+  if (it.code && it.code->final_answer) return "code: final answer";
+  if (it.code && !it.code->is_error) return "code (" + std::to_string(it.code->calls) + " calls)";
   if (it.action == "final_answer") {
     std::string answer = it.chats.empty() ? std::string() : it.chats.back().output_text;
     return "final answer: " + one_line(answer, 80);
@@ -390,10 +392,26 @@ void iteration_full(const TraceView& view, const AgentRunView& run, const Iterat
       out += '\n';
     }
     if (!d.error.empty()) out += "  " + st.red("parse error: " + d.error) + '\n';
+    if (!d.code_language.empty()) {
+      out += "  " + d.code_language + " code, " + std::to_string(d.code_lines) + (d.code_lines == 1 ? " line" : " lines") + '\n';
+    }
+  }
+
+  if (it.code) {
+    const auto& c = *it.code;
+    out += "\n" + st.cyan("Code") + " (" + (c.language.empty() ? std::string("?") : c.language) + ")  " +
+           (c.is_error ? st.red("error" + (c.error_kind.empty() ? std::string() : ": " + c.error_kind))
+                       : (c.span != nullptr && c.span->ended() ? st.green(c.final_answer ? "final answer" : "ok")
+                                                               : st.yellow("unfinished"))) +
+           "  " + duration(c.span) + "  " + std::to_string(c.calls) + (c.calls == 1 ? " call" : " calls") + '\n';
+    out += c.code.empty() ? std::string("    (not recorded)\n") : indent_block(cap(c.code, options.max_value_chars), "    ");
+    out += "  Observation (what the model read):\n";
+    out += c.output.empty() ? std::string("    (not recorded)\n") : indent_block(cap(c.output, options.max_value_chars), "    ");
+    if (!c.error.empty()) out += "  " + st.red("error: " + c.error) + '\n';
   }
 
   if (!it.tools.empty()) {
-    out += "\n" + st.cyan("Tool calls") + " (" + std::to_string(it.tools.size()) + "):\n";
+    out += "\n" + st.cyan(it.code ? "Calls made by the code" : "Tool calls") + " (" + std::to_string(it.tools.size()) + "):\n";
     for (const auto& t : it.tools) {
       out += "  " + st.bold(t.name) + (t.call_id.empty() ? "" : " (" + t.call_id + ")") + "  " +
              (t.is_error ? st.red("error" + (t.error_kind.empty() ? std::string() : ": " + t.error_kind))

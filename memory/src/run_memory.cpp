@@ -48,6 +48,10 @@ std::size_t RunMemory::append_messages(std::vector<llm::Message>& messages, std:
               reply.role = llm::Role::assistant;
               messages.push_back(std::move(reply));
             }
+            if (s.code) {
+              messages.push_back(llm::Message::user("Observation:\n" + s.code->observation));
+              return;
+            }
             for (const auto& obs : s.observations) {
               messages.push_back(llm::Message::tool_result(obs.call_id, obs.tool_name, obs.content));
             }

@@ -69,6 +69,7 @@ SpanRole role_of(const SpanData& s) {
   if (op == operation::chat || named(s, operation::chat)) return SpanRole::chat;
   if (s.name == operation::decide) return SpanRole::decide;
   if (op == operation::execute_tool || named(s, operation::execute_tool)) return SpanRole::tool;
+  if (op == operation::execute_code || s.name == operation::execute_code) return SpanRole::code;
   if (s.attribute(attr::memory_operation) != nullptr) return SpanRole::memory;
   return SpanRole::other;
 }
@@ -139,6 +140,8 @@ DecisionRecord read_decision(const SpanData& s) {
   d.action = str(s, attr::decision_action);
   d.tool_calls = strings(s, attr::decision_tool_calls);
   d.error = str(s, attr::decision_error);
+  d.code_language = str(s, attr::code_language);
+  d.code_lines = i64(s, attr::code_lines).value_or(0);
   return d;
 }
 
@@ -156,6 +159,21 @@ ToolRecord read_tool(const SpanData& s) {
   t.error_kind = str(s, attr::tool_error_kind);
   if (t.is_error && t.result.empty()) t.result = s.status.description;
   return t;
+}
+
+CodeRecord read_code(const SpanData& s) {
+  CodeRecord c;
+  c.language = str(s, attr::code_language);
+  c.code = str(s, attr::input_value);
+  c.output = str(s, attr::output_value);
+  c.error = str(s, attr::code_error);
+  c.error_kind = str(s, attr::code_error_kind);
+  c.calls = i64(s, attr::code_calls).value_or(0);
+  c.instructions = i64(s, attr::code_instructions).value_or(0);
+  c.final_answer = str(s, attr::code_final_answer) == "true";
+  c.is_error = is_error(s);
+  if (c.is_error && c.error.empty()) c.error = s.status.description;
+  return c;
 }
 
 MemoryRecord read_memory(const SpanData& s) {

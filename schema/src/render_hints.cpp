@@ -9,8 +9,9 @@ namespace agentrace::schema {
 // Made on first use rather than at start-up, so that the names they view (themselves made when
 // the program starts) are there by then.
 std::span<const std::string_view> summary_keys() {
-  static const std::array<std::string_view, 15> keys = {
+  static const std::array<std::string_view, 17> keys = {
       attr::run_status,          attr::step_action,        attr::decision_action,    attr::decision_tool_calls,
+      attr::code_error_kind,     attr::code_calls,
       attr::usage_input_tokens,  attr::usage_output_tokens, attr::response_finish_reasons, attr::tool_call_id,
       attr::tool_error_kind,     attr::tool_call_arguments, attr::memory_key,        attr::memory_hit,
       attr::memory_result_count, attr::total_input_tokens,  attr::total_output_tokens};

@@ -196,6 +196,44 @@ void record_malformed_reply(tr::Span& decide_span, std::string_view error) {
       .set_status(tr::StatusCode::error, error);
 }
 
+void record_code_action(tr::Span& decide_span, std::string_view language, std::size_t lines) {
+  decide_span.set_attribute(attr::decision_action, "code")
+      .set_attribute(attr::code_language, language)
+      .set_attribute(attr::code_lines, static_cast<std::int64_t>(lines));
+}
+
+// ---- execute_code -------------------------------------------------------------------------
+
+tr::Span start_code_span(const tr::Tracer& tracer, const tr::Span& step_span, std::string_view language,
+                         std::string_view code, const ContentPolicy& content) {
+  tr::Span span = tracer.start_span(operation::execute_code, {.parent = step_span});
+  if (!span.is_recording()) return span;
+  span.set_attribute(attr::operation_name, operation::execute_code)
+      .set_attribute(attr::span_kind, span_kind::chain)
+      .set_attribute(attr::code_language, language);
+  content.record(span, {attr::input_value}, code);
+  return span;
+}
+
+void record_code_result(tr::Span& span, const CodeOutcome& outcome, const ContentPolicy& content) {
+  if (!span.is_recording()) return;
+  span.set_attribute(attr::code_calls, static_cast<std::int64_t>(outcome.calls));
+  if (outcome.instructions != 0) span.set_attribute(attr::code_instructions, static_cast<std::int64_t>(outcome.instructions));
+  if (outcome.final_answer) span.set_attribute(attr::code_final_answer, true);
+  content.record(span, {attr::output_value}, outcome.output);
+  if (!outcome.error_kind.empty()) {
+    // The error names the program's line: it is the model's own text, so under the policy too;
+    // its kind is not content.
+    content.record(span, {attr::code_error}, outcome.error);
+    std::string type = "agentrace.CodeError.";
+    type += outcome.error_kind;
+    span.set_attribute(attr::code_error_kind, outcome.error_kind)
+        .set_attribute(attr::error_type, type)
+        .set_status(tr::StatusCode::error, content.captures() ? outcome.error : outcome.error_kind);
+    if (content.captures()) span.record_exception(type, outcome.error);
+  }
+}
+
 // ---- execute_tool -------------------------------------------------------------------------
 
 tr::Span start_tool_span(const tr::Tracer& tracer, const tr::Span& step_span, const llm::ToolCall& call,

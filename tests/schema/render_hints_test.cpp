@@ -95,7 +95,7 @@ void check_golden(const std::string& name, const std::string& actual) {
 TEST_CASE("render hints: the lists are the schema's names, each once, none both first and hidden", "[schema][render]") {
   const auto first = schema::summary_keys();
   const auto hidden = schema::hidden_keys();
-  REQUIRE(first.size() == 15);
+  REQUIRE(first.size() == 17);
   REQUIRE(hidden.size() == 17);
   CHECK(first.front() == attr::run_status.view());
   CHECK(std::find(hidden.begin(), hidden.end(), attr::input_messages.view()) != hidden.end());

@@ -43,11 +43,17 @@ struct ToolCallView : schema::ToolRecord {
   std::vector<MemoryOpView> memory;     // memory operations the tool made
 };
 
+// A code action's program (execute_code); the calls it made are the iteration's tools.
+struct CodeView : schema::CodeRecord {
+  const tracing::SpanData* span = nullptr;
+};
+
 struct IterationView : schema::StepRecord {
   const tracing::SpanData* span = nullptr;
   std::vector<ChatView> chats;  // the model call (a planning call comes first when there is one)
   std::optional<DecisionView> decision;
-  std::vector<ToolCallView> tools;
+  std::optional<CodeView> code;     // a code agent's step: its program, output and error
+  std::vector<ToolCallView> tools;  // the tool calls (a code step's: the calls its program made)
   std::vector<MemoryOpView> memory;  // memory operations directly under the step
 };
 

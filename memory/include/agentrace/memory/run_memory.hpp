@@ -37,11 +37,20 @@ struct Observation {
   std::uint64_t duration_ns = 0;
 };
 
+// A code action (an agent whose actions are code): the program its reply carried and what the
+// model reads of its run. The calls the program made are the step's observations.
+struct CodeAction {
+  std::string language;
+  std::string code;
+  std::string observation;  // what it printed, the value of its last line, its error
+};
+
 struct ActionStep {
   int number = 0;                 // 1-based
   llm::Message model_output{llm::Role::assistant, {}, {}, {}, {}};  // the reply: text and tool calls
   std::vector<Observation> observations;  // in call order
   std::optional<std::string> error;       // a model mistake reported back (malformed reply, ...)
+  std::optional<CodeAction> code;         // a code agent's program, when the reply had one
   std::optional<std::string> final_answer;
   llm::Usage usage;  // this step's model usage (own, not managed agents')
   std::uint64_t start_unix_ns = 0;
@@ -68,7 +77,9 @@ class RunMemory {
   // system prompt (when set) -> user task -> per planning step an assistant "Plan:" message ->
   // per action step: the assistant reply with its tool calls, then one tool message per
   // observation (in call order); an action step's error becomes a user message telling the model
-  // what was wrong, so it can correct itself on the next step.
+  // what was wrong, so it can correct itself on the next step. A code action's step is the reply,
+  // then one user message "Observation:" with what its program printed, its last value and its
+  // error (the calls it made are not messages of their own).
   [[nodiscard]] std::vector<llm::Message> to_messages() const;
   // The same conversion, incremental: appends the messages of steps [from_step, end) to
   // `messages` (and the system prompt when from_step is 0); returns the step count, to pass as

@@ -24,6 +24,7 @@ inline constexpr std::string_view step = "step";
 inline constexpr std::string_view chat = "chat";
 inline constexpr std::string_view decide = "decide";
 inline constexpr std::string_view execute_tool = "execute_tool";
+inline constexpr std::string_view execute_code = "execute_code";  // a code action's program
 inline constexpr std::string_view memory = "memory";
 }  // namespace operation
 
@@ -112,6 +113,15 @@ inline const tracing::AttributeKey memory_key = "agentrace.memory.key";
 inline const tracing::AttributeKey memory_hit = "agentrace.memory.hit";
 inline const tracing::AttributeKey memory_result_count = "agentrace.memory.result_count";
 inline const tracing::AttributeKey memory_query = "agentrace.memory.query";
+// Code actions: on decide (language, lines) and on execute_code (all of them; the code itself is
+// input.value, what it printed and its last value output.value, under the content policy).
+inline const tracing::AttributeKey code_language = "agentrace.code.language";
+inline const tracing::AttributeKey code_lines = "agentrace.code.lines";
+inline const tracing::AttributeKey code_error = "agentrace.code.error";            // with the line
+inline const tracing::AttributeKey code_error_kind = "agentrace.code.error_kind";  // syntax, runtime, timeout, ...
+inline const tracing::AttributeKey code_calls = "agentrace.code.calls";            // calls the program made
+inline const tracing::AttributeKey code_instructions = "agentrace.code.instructions";
+inline const tracing::AttributeKey code_final_answer = "agentrace.code.final_answer";  // it called final_answer
 
 }  // namespace agentrace::schema::attr
 

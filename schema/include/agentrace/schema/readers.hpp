@@ -14,7 +14,7 @@
 
 namespace agentrace::schema {
 
-enum class SpanRole : std::uint8_t { agent, step, chat, decide, tool, memory, other };
+enum class SpanRole : std::uint8_t { agent, step, chat, decide, tool, code, memory, other };
 
 // By gen_ai.operation.name (or the project's step and memory attributes), else by the span name.
 [[nodiscard]] SpanRole role_of(const tracing::SpanData& span);
@@ -79,9 +79,11 @@ struct ChatRecord {
 // decide
 struct DecisionRecord {
   std::vector<std::string> options;     // the tool names offered
-  std::string action;                   // final_answer | tool_calls | malformed
+  std::string action;                   // final_answer | tool_calls | code | malformed
   std::vector<std::string> tool_calls;  // the tools chosen
   std::string error;                    // a parse error
+  std::string code_language;            // a code action's (action code)
+  std::int64_t code_lines = 0;
 };
 [[nodiscard]] DecisionRecord read_decision(const tracing::SpanData& span);
 
@@ -96,6 +98,20 @@ struct ToolRecord {
   std::string error_kind;
 };
 [[nodiscard]] ToolRecord read_tool(const tracing::SpanData& span);
+
+// execute_code
+struct CodeRecord {
+  std::string language;
+  std::string code;    // input.value (empty when content capture was off)
+  std::string output;  // output.value: what the model read
+  std::string error;   // with the line
+  std::string error_kind;  // empty when the program ran to its end
+  std::int64_t calls = 0;
+  std::int64_t instructions = 0;
+  bool final_answer = false;
+  bool is_error = false;
+};
+[[nodiscard]] CodeRecord read_code(const tracing::SpanData& span);
 
 // memory {operation}
 struct MemoryRecord {

@@ -10,6 +10,8 @@
 //       decide                start_decide_span / record_final_answer, record_tool_calls,
 //                             record_malformed_reply
 //       execute_tool {tool}   start_tool_span / record_tool_result
+//       execute_code          start_code_span / record_code_result (a code action), parent of
+//         execute_tool {tool}   one per call its program makes
 //       memory {operation}    start_memory_span / record_memory_*
 //
 // Each writer checks is_recording() itself where building a value costs anything, so a run that
@@ -17,6 +19,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -105,6 +108,24 @@ void record_final_answer(tracing::Span& decide_span);
 void record_tool_calls(tracing::Span& decide_span, const std::vector<llm::ToolCall>& calls);
 // A reply the loop cannot use (neither text nor tool calls): an error the model is shown.
 void record_malformed_reply(tracing::Span& decide_span, std::string_view error);
+// A code agent's reply parsed: the program's language and line count.
+void record_code_action(tracing::Span& decide_span, std::string_view language, std::size_t lines);
+
+// ---- execute_code -----------------------------------------------------------------------
+
+// A code action's program, run: the code under the content policy. Its calls' execute_tool spans
+// are its children.
+tracing::Span start_code_span(const tracing::Tracer& tracer, const tracing::Span& step_span, std::string_view language,
+                              std::string_view code, const ContentPolicy& content);
+struct CodeOutcome {
+  std::string_view output{};      // what the model reads: printed text, last value, error
+  std::string_view error_kind{};  // empty when the program ran to its end (or to final_answer)
+  std::string_view error{};       // with the line
+  std::size_t calls = 0;
+  std::uint64_t instructions = 0;
+  bool final_answer = false;
+};
+void record_code_result(tracing::Span& span, const CodeOutcome& outcome, const ContentPolicy& content);
 
 // ---- execute_tool {tool} ----------------------------------------------------------------
 
