@@ -49,8 +49,8 @@ done
 fuzz_src="$AGENTRACE_ROOT/fuzz"
 bin_dir="$AGENTRACE_ROOT/build/fuzz/fuzz"
 
-# Every target has a seed folder: that is the list.
-mapfile -t all < <(find "$fuzz_src/corpus" -mindepth 1 -maxdepth 1 -type d -printf '%f\n' | sort)
+# fuzz/targets/<name>.cpp is the target fuzz_<name>.
+mapfile -t all < <(find "$fuzz_src/targets" -maxdepth 1 -name '*.cpp' -printf 'fuzz_%f\n' | sed 's/\.cpp$//' | sort)
 if ((list)); then
   printf '%s\n' "${all[@]}"
   exit 0
@@ -61,7 +61,7 @@ if ((${#wanted[@]} == 0)); then
 else
   for t in "${wanted[@]}"; do
     [[ "$t" == fuzz_* ]] || t="fuzz_$t"
-    [[ -d "$fuzz_src/corpus/$t" ]] || agentrace_die "no target '$t' (scripts/fuzz.sh --list)"
+    [[ -f "$fuzz_src/targets/${t#fuzz_}.cpp" ]] || agentrace_die "no target '$t' (scripts/fuzz.sh --list)"
     targets+=("$t")
   done
 fi
@@ -83,13 +83,14 @@ export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 
 # run_one TARGET: fuzzes it for $seconds into $work/TARGET, seeded from the committed corpus.
 run_one() {
-  local t="$1" dict=() status=0
+  local t="$1" dict=() seeds=() status=0
   mkdir -p "$work/$t"
   if [[ -f "$fuzz_src/dict/$t.dict" ]]; then dict=(-dict="$fuzz_src/dict/$t.dict"); fi
+  if [[ -d "$fuzz_src/corpus/$t" ]]; then seeds=("$fuzz_src/corpus/$t"); fi
   # -timeout: one input taking this long is a hang; -rss_limit_mb: growth without bound.
   "${launcher[@]}" "$bin_dir/$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
     -print_final_stats=1 -artifact_prefix="$work/artifacts/$t-" "${dict[@]}" "${extra[@]}" \
-    "$work/$t" "$fuzz_src/corpus/$t" >"$work/logs/$t.log" 2>&1 || status=$?
+    "$work/$t" "${seeds[@]}" >"$work/logs/$t.log" 2>&1 || status=$?
   return "$status"
 }
 
