@@ -271,7 +271,8 @@ int run_demo(const DemoOptions& o) {
   // memory in a scratch directory.
   std::unique_ptr<ScratchDir> scratch;
   fs::path memory_dir = trace_dir;
-  if (const std::error_code denied = write_probe(trace_dir)) {
+  const std::error_code denied = write_probe(trace_dir);
+  if (denied) {
     std::fprintf(stderr,
                  "agentrace demo: warning: the trace directory %s cannot be written (%s): the run goes on, but "
                  "keeps no trace or cassette there; give --trace-dir a directory you can write\n",
@@ -353,9 +354,13 @@ int run_demo(const DemoOptions& o) {
     tracing::RenderOptions render = schema::render_options();
     render.color = color;
     render.width = terminal_width(stdout);
-    const auto read = formats::read_jsonl_file(trace_file);
-    out += "\nSpan tree:\n" + tracing::render_tree(read.spans, render);
-    out += "\nTimeline:\n" + tracing::render_timeline(read.spans, render);
+    try {
+      const auto read = formats::read_jsonl_file(trace_file);
+      out += "\nSpan tree:\n" + tracing::render_tree(read.spans, render);
+      out += "\nTimeline:\n" + tracing::render_timeline(read.spans, render);
+    } catch (const std::exception& e) {  // a trace file beyond the readers' caps
+      out += "\n(the trace cannot be shown: " + std::string(e.what()) + ")\n";
+    }
   }
   if (traced) {
     out += "\ntrace:    " + trace_file.string() + "\n";
@@ -365,6 +370,7 @@ int run_demo(const DemoOptions& o) {
            result.trace_error + "\n";
   } else {
     out += result.trace_id.empty() ? "\ntrace:    not recorded: tracing is disabled (OTEL_SDK_DISABLED)\n"
+           : denied                ? "\ntrace:    not recorded: " + trace_dir.string() + " cannot be written (" + denied.message() + ")\n"
                                    : "\ntrace:    not recorded: the sampler dropped this run (OTEL_TRACES_SAMPLER)\n";
   }
   if (!result.cassette.empty()) out += "cassette: " + result.cassette.string() + "\n";
