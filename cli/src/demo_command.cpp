@@ -319,6 +319,9 @@ int run_demo(const DemoOptions& o) {
                          : o.content == "truncated" ? agent::ContentCapture::truncated
                                                      : agent::ContentCapture::full;
   if (options.content.mode == agent::ContentCapture::off) options.cassettes.enabled = false;
+  // Said once above: a cassette that cannot be written is not attempted (the trace still goes to
+  // a collector when OTEL_* names one; its file's failure is counted and logged by the exporter).
+  if (denied) options.cassettes.enabled = false;
   std::unique_ptr<StepLog> log;
   if (!o.quiet) {
     log = std::make_unique<StepLog>(manager, color, /*stream=*/!o.model.empty());
@@ -364,13 +367,14 @@ int run_demo(const DemoOptions& o) {
   }
   if (traced) {
     out += "\ntrace:    " + trace_file.string() + "\n";
+  } else if (denied && !result.trace_id.empty()) {
+    out += "\ntrace:    not recorded: " + trace_dir.string() + " cannot be written (" + denied.message() + ")\n";
   } else if (write_failed) {
     out += (file_exists ? "\ntrace:    incomplete: " + trace_file.string() + " lacks spans that could not be written: "
                         : "\ntrace:    not written: ") +
            result.trace_error + "\n";
   } else {
     out += result.trace_id.empty() ? "\ntrace:    not recorded: tracing is disabled (OTEL_SDK_DISABLED)\n"
-           : denied                ? "\ntrace:    not recorded: " + trace_dir.string() + " cannot be written (" + denied.message() + ")\n"
                                    : "\ntrace:    not recorded: the sampler dropped this run (OTEL_TRACES_SAMPLER)\n";
   }
   if (!result.cassette.empty()) out += "cassette: " + result.cassette.string() + "\n";
