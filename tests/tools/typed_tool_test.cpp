@@ -93,6 +93,12 @@ TEST_CASE("typed tool: unsigned and 64-bit limits are enforced", "[tools]") {
   // 2^63 arrives as an unsigned JSON number and does not fit an int64.
   CHECK_THAT(error_text(*s, {{"n", 9223372036854775808ull}}), Contains("must be an integer"));
   CHECK_THAT(error_text(*s, {{"n", 1e300}}), Contains("must be an integer"));
+  // 2^63 as a double is one past the largest int64: refused before any cast (which would be
+  // undefined); the largest double below it converts.
+  CHECK_THAT(error_text(*s, {{"n", 9223372036854775808.0}}), Contains("must be an integer"));
+  CHECK(s->invoke({{"n", 9223372036854774784.0}}, context).content == 9223372036854774784);
+  CHECK_THAT(error_text(*u, {{"n", 4294967296.0}}), Contains("must be an integer"));
+  CHECK(u->invoke({{"n", 4294967295.0}}, context).content == 4294967295u);
 }
 
 TEST_CASE("typed tool: vectors convert element by element and name the element in errors", "[tools]") {

@@ -12,6 +12,7 @@
 // (a text result) or anything nlohmann can convert to JSON.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <limits>
@@ -112,11 +113,12 @@ T convert(const Json& value, const std::string& where) {
       }
     }
     if (value.is_number_float()) {
+      // In range first (2^digits is T's maximum plus one, exact as a double): casting 1e300 or
+      // NaN to an integer is undefined.
       const double d = value.get<double>();
-      if (d == static_cast<double>(static_cast<std::int64_t>(d)) && d >= static_cast<double>(std::numeric_limits<T>::min()) &&
-          d <= static_cast<double>(std::numeric_limits<T>::max())) {
-        return static_cast<T>(d);
-      }
+      const double upper = std::ldexp(1.0, std::numeric_limits<T>::digits);
+      const double lower = std::is_signed_v<T> ? -upper : 0.0;
+      if (d >= lower && d < upper && d == std::trunc(d)) return static_cast<T>(d);
     }
     throw fail();
   } else if constexpr (std::is_floating_point_v<T>) {
